@@ -1,0 +1,90 @@
+"""Train a mesh recovery model from a config file.
+
+Examples:
+    python tools/train.py configs/mesh/hmr/hmr_resnet_50.py --work-dir work_dirs/hmr
+    ./tools/dist_train.sh configs/mesh/hmr/hmr_resnet_50.py 8 --work-dir work_dirs/hmr --no-validate
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+# Running ``python tools/train.py`` from a source checkout must not depend on an install.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from mesh_recovery.engine.distributed import LAUNCHERS, configure_launch, init_cpu_distributed  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a mesh recovery model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
+        help='resume training; without a path, from the latest checkpoint in the work dir')
+    resume.add_argument('--resume-from', metavar='CHECKPOINT', help='resume from this checkpoint (mmpose 0.x spelling)')
+    parser.add_argument('--no-validate', action='store_true', help='do not evaluate checkpoints during training')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN / algorithms')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config entries, e.g. train_dataloader.batch_size=16')
+    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def _use_amp(cfg: Config) -> None:
+    optim = cfg.optim_wrapper
+    # A single wrapper has an ``optimizer``; a wrapper dict has one per model part.
+    wrappers = [optim] if 'optimizer' in optim else [w for w in optim.values() if isinstance(w, dict)]
+    for wrapper in wrappers:
+        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply command-line options to the config."""
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    checkpoint = args.resume_from or args.resume
+    if checkpoint is not None:
+        cfg.resume = True
+        cfg.load_from = None if checkpoint == 'auto' else checkpoint
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.amp:
+        _use_amp(cfg)
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness', {}))
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        randomness['deterministic'] = args.deterministic
+        cfg.randomness = randomness
+    configure_launch(cfg, args.launcher)
+    return cfg
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    from mesh_recovery.utils.asset_check import assert_assets_present
+    assert_assets_present(cfg, mode='train')
+    init_cpu_distributed(args.launcher)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
