@@ -35,10 +35,12 @@ SMPL_PARENTS: Tuple[str, ...] = (
     'right_elbow', 'left_wrist', 'right_wrist')
 
 # Human3.6M's 17-joint order (as used by mmpose's h36m datasets). Joints are
-# named after the SPIN-24 joint that each one fills in the annotation files.
+# named after the SPIN-24 slot each one fills in the annotation files (the
+# Human3.6M thorax fills LSP's neck, its nose the jaw slot), so index maps
+# between the two orders follow from the names.
 H36M_17: Tuple[str, ...] = (
     'pelvis_mpii', 'right_hip', 'right_knee', 'right_ankle', 'left_hip', 'left_knee', 'left_ankle',
-    'spine_h36m', 'thorax_mpii', 'jaw_h36m', 'head_h36m', 'left_shoulder', 'left_elbow',
+    'spine_h36m', 'neck_lsp', 'jaw_h36m', 'head_h36m', 'left_shoulder', 'left_elbow',
     'left_wrist', 'right_shoulder', 'right_elbow', 'right_wrist')
 
 # The 14 joints of the Leeds Sports Pose dataset.

@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 
 from mesh_recovery.conventions import (COCO_17, H36M_17, JOINT_ERROR_14, JOINT_ORDERS, ROOT_JOINTS,
                                        SMPL_24, SPIN_24, flip_permutation, joint_indices,
                                        smpl_parents)
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_smpl_pose_flip_permutation_matches_design():
@@ -39,9 +43,18 @@ def test_smpl_parents_are_the_smpl_tree():
 
 def test_index_map_between_orders():
     assert joint_indices(['left_shoulder', 'right_hip'], COCO_17) == [5, 12]
-    assert joint_indices(H36M_17, SPIN_24) == [14, 2, 1, 0, 3, 4, 5, 16, 15, 17, 18, 9, 10, 11, 8, 7, 6]
+    assert joint_indices(H36M_17, SPIN_24) == [14, 2, 1, 0, 3, 4, 5, 16, 12, 17, 18, 9, 10, 11, 8, 7, 6]
 
 
 def test_unknown_joint_names_the_order():
     with pytest.raises(KeyError, match='tail'):
         joint_indices(['tail'], SMPL_24)
+
+
+def test_h36m_names_match_the_slots_filled_in_real_annotation_files():
+    import numpy as np
+    fixture = REPO.parent / 'shared' / 'fixtures' / 'mmpose_v0.29' / 'h36m' / 'test_h36m.npz'
+    if not fixture.is_file():
+        pytest.skip(f'real fixture absent: {fixture}')
+    filled = np.flatnonzero(np.load(fixture)['S'][0, :, 3] > 0)
+    assert sorted(joint_indices(H36M_17, SPIN_24)) == filled.tolist()

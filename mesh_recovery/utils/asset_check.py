@@ -1,0 +1,202 @@
+"""Find every file a config needs and say what is missing, before any work starts.
+
+Used by ``tools/check_assets.py`` (the asset doctor) and by ``tools/train.py`` /
+``tools/test.py``, so a missing annotation file, image folder or body-model
+file fails in seconds with a message naming it, not hours into a job.
+"""
+import os.path as osp
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+
+from .npz import npz_shapes
+
+DOCS = 'docs/data_preparation.md'
+
+# Where each kind of asset comes from, and the docs section about it.
+SOURCES = {
+    'smpl': ('the SMPL website (registration, smpl.is.tue.mpg.de; neutral model from SMPLify), '
+             'or use the free body model in models/free_body/', f'{DOCS}#smpl-model-files'),
+    'joints_regressor': ('GraphCMR (joints_regressor_cmr.npy) via mmpose 0.x data preparation; '
+                         'the free body model ships its own', f'{DOCS}#smpl-model-files'),
+    'mean_params': ('SPIN (smpl_mean_params.npz) via mmpose 0.x data preparation; the free body '
+                    'model ships its own', f'{DOCS}#smpl-model-files'),
+    'annotation': ('the mesh annotation files of mmpose 0.x (SPIN preprocessing), or '
+                   '`python tools/make_synthetic_data.py` for the synthetic set', f'{DOCS}#mesh-annotation-files'),
+    'images': ('the dataset\'s own website (see the docs section), or '
+               '`python tools/make_synthetic_data.py` for the synthetic set', DOCS),
+    'checkpoint': ('the mmpose model zoo (HMR, hmr_mesh_224x224-c21e8229_20201015.pth) or your own '
+                   'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
+}
+
+# Required keys and per-sample shapes of the annotation files (DESIGN 4.3).
+IMAGE_ANNOTATION_KEYS = ('imgname', 'center', 'scale')
+MOSH_KEYS = ('pose', 'shape')
+ANNOTATION_SHAPES = {'center': (2,), 'scale': (), 'part': (24, 3), 'S': (24, 4), 'pose': (72,), 'shape': (10,)}
+IMAGE_SAMPLE_COUNT = 8
+
+
+@dataclass
+class AssetStatus:
+    """One needed file or folder and what was found.
+
+    Attributes:
+        kind: Key of ``SOURCES`` (``smpl``, ``annotation``, ...).
+        path: The path the config points at.
+        status: ``found``, ``missing`` or ``invalid``.
+        detail: What is wrong (empty when found).
+    """
+    kind: str
+    path: str
+    status: str
+    detail: str = ''
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 'found'
+
+    def describe(self) -> str:
+        line = f'[{self.status:>7}] {self.kind:<16} {self.path}'
+        if not self.ok:
+            source, docs = SOURCES[self.kind]
+            line += f'\n          {self.detail}\n          get it from: {source}\n          see: {docs}'
+        return line
+
+
+def _join(root: Optional[str], path: str) -> str:
+    return path if root is None or osp.isabs(path) else osp.join(root, path)
+
+
+def _dataset_cfgs(cfg) -> Iterator[dict]:
+    """Yield every dataset config that has an ``ann_file``, through wrapper datasets."""
+    if isinstance(cfg, dict):
+        if 'ann_file' in cfg:
+            yield cfg
+        for key in ('dataset', 'train_dataset', 'adversarial_dataset'):
+            if cfg.get(key) is not None:
+                yield from _dataset_cfgs(cfg[key])
+        for key in ('datasets', 'configs'):
+            for sub in cfg.get(key) or []:
+                yield from _dataset_cfgs(sub)
+    elif isinstance(cfg, (list, tuple)):
+        for sub in cfg:
+            yield from _dataset_cfgs(sub)
+
+
+def _check_file(kind: str, path: str) -> AssetStatus:
+    if osp.isfile(path):
+        return AssetStatus(kind, path, 'found')
+    return AssetStatus(kind, path, 'missing', f'no file at {path}')
+
+
+def check_body_model_files(model_cfg: dict) -> List[AssetStatus]:
+    """The SMPL (or free) body model, its joints regressor and the head's mean parameters."""
+    statuses = []
+    smpl = model_cfg.get('smpl') or {}
+    if smpl.get('smpl_path'):
+        path = smpl['smpl_path']
+        if osp.isdir(path):
+            names = [f'SMPL_NEUTRAL.{ext}' for ext in ('pkl', 'npz')]
+            found = [osp.join(path, n) for n in names if osp.isfile(osp.join(path, n))]
+            statuses.append(AssetStatus('smpl', found[0], 'found') if found else AssetStatus(
+                'smpl', osp.join(path, names[0]), 'missing', f'{path} has no {" or ".join(names)}'))
+        else:
+            statuses.append(_check_file('smpl', path))
+    if smpl.get('joints_regressor'):
+        statuses.append(_check_regressor(smpl['joints_regressor']))
+    head = model_cfg.get('mesh_head') or {}
+    if head.get('smpl_mean_params'):
+        statuses.append(_check_mean_params(head['smpl_mean_params']))
+    return statuses
+
+
+def _check_regressor(path: str) -> AssetStatus:
+    status = _check_file('joints_regressor', path)
+    if status.ok:
+        shape = np.load(path, mmap_mode='r').shape
+        if len(shape) != 2 or shape[0] != 24:
+            return AssetStatus('joints_regressor', path, 'invalid', f'shape {shape}, expected (24, V)')
+    return status
+
+
+def _check_mean_params(path: str) -> AssetStatus:
+    status = _check_file('mean_params', path)
+    if status.ok:
+        with np.load(path) as data:
+            shapes = {k: data[k].shape for k in data.files}
+        expected = {'pose': (144,), 'shape': (10,), 'cam': (3,)}
+        wrong = {k: shapes.get(k) for k, v in expected.items() if shapes.get(k) != v}
+        if wrong:
+            return AssetStatus('mean_params', path, 'invalid', f'keys/shapes {wrong}, expected {expected}')
+    return status
+
+
+def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool) -> Tuple[str, str]:
+    """Return (status, detail) for one annotation npz and a sample of its images."""
+    shapes = npz_shapes(path)
+    required = MOSH_KEYS if mosh else IMAGE_ANNOTATION_KEYS
+    missing = [k for k in required if k not in shapes]
+    if missing:
+        return 'invalid', f'missing keys {missing} (present: {sorted(shapes)})'
+    lengths = {k: shape[0] for k, shape in shapes.items() if shape}
+    if len(set(lengths.values())) > 1:
+        return 'invalid', f'keys have different sample counts: {lengths}'
+    for key, shape in ANNOTATION_SHAPES.items():
+        if key in shapes and shapes[key][1:] != shape:
+            return 'invalid', f'{key} has per-sample shape {shapes[key][1:]}, expected {shape}'
+    if mosh or image_dir is None:
+        return 'found', ''
+    with np.load(path, allow_pickle=False) as data:
+        names = data['imgname']
+    picks = np.unique(np.linspace(0, len(names) - 1, IMAGE_SAMPLE_COUNT).astype(int)) if len(names) else []
+    absent = [str(names[i]) for i in picks if not osp.isfile(osp.join(image_dir, str(names[i])))]
+    if absent:
+        return 'invalid', (f'{len(absent)} of {len(picks)} sampled images are missing under {image_dir}, '
+                           f'e.g. {absent[0]}')
+    return 'found', ''
+
+
+def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
+    """Annotation files (validated) and image folders of a (possibly wrapped) dataset config."""
+    statuses = []
+    for cfg in _dataset_cfgs(dataset_cfg):
+        root = cfg.get('data_root')
+        ann_file = _join(root, cfg['ann_file'])
+        mosh = 'Mosh' in str(cfg.get('type', ''))
+        prefix = (cfg.get('data_prefix') or {}).get('img')
+        image_dir = None if mosh else _join(root, prefix or '')
+        if image_dir is not None and not osp.isdir(image_dir):
+            statuses.append(AssetStatus('images', image_dir, 'missing', f'no image folder at {image_dir}'))
+            image_dir = None
+        status = _check_file('annotation', ann_file)
+        if status.ok:
+            status.status, status.detail = _validate_annotation(ann_file, image_dir, mosh)
+        statuses.append(status)
+    return statuses
+
+
+def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[AssetStatus]:
+    """Every asset ``cfg`` needs for ``mode`` (``train``, ``test`` or ``all``)."""
+    if mode not in ('train', 'test', 'all'):
+        raise ValueError(f'mode must be train, test or all, got {mode!r}')
+    statuses = check_body_model_files(cfg.get('model', {}))
+    loaders = {'train': ['train_dataloader', 'val_dataloader'], 'test': ['test_dataloader']}
+    names = loaders['train'] + loaders['test'] if mode == 'all' else loaders[mode]
+    for name in names:
+        loader = cfg.get(name)
+        if loader:
+            statuses += check_dataset_files(loader.get('dataset'))
+    if checkpoint is not None:
+        statuses.append(_check_file('checkpoint', checkpoint))
+    return statuses
+
+
+def assert_assets_present(cfg, mode: str, checkpoint: Optional[str] = None) -> None:
+    """Raise ``FileNotFoundError`` listing every missing or invalid asset of ``cfg``."""
+    bad = [s for s in collect_assets(cfg, mode, checkpoint) if not s.ok]
+    if bad:
+        report = '\n'.join(s.describe() for s in bad)
+        raise FileNotFoundError(
+            f'{len(bad)} asset(s) needed by this config are missing or invalid:\n{report}\n'
+            f'Run `python tools/check_assets.py CONFIG` for the full list.')
