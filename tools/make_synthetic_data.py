@@ -29,7 +29,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=2, help='rendering processes')
     parser.add_argument('--body-model', default=osp.join(FREE_BODY_DIR, 'body_model.npz'))
     parser.add_argument('--joints-regressor', default=osp.join(FREE_BODY_DIR, 'joints_regressor_spin24.npy'))
+    parser.add_argument('--contact-sheet', metavar='IMAGE',
+                        help='also save a grid of training samples with their 2D joints and boxes')
     return parser.parse_args(argv)
+
+
+def save_contact_sheet(out_dir: str, path: str, rows: int = 4, cols: int = 6, tile: int = 200) -> None:
+    """Draw the first training samples with visible (green) / hidden (red) joints and the box."""
+    import cv2
+    import numpy as np
+    with np.load(osp.join(out_dir, 'mesh_annotation_files', 'synthetic_train.npz')) as data:
+        ann = {k: data[k] for k in ('imgname', 'part', 'center', 'scale')}
+    tiles = []
+    for i in range(min(rows * cols, len(ann['imgname']))):
+        image = cv2.imread(osp.join(out_dir, str(ann['imgname'][i])))
+        half = ann['scale'][i] * 100
+        x0, y0 = (ann['center'][i] - half).astype(int)
+        x1, y1 = (ann['center'][i] + half).astype(int)
+        cv2.rectangle(image, (x0, y0), (x1, y1), (255, 255, 0), 1)
+        for x, y, visible in ann['part'][i]:
+            cv2.circle(image, (int(round(x)), int(round(y))), 3, (0, 220, 0) if visible else (0, 0, 255), -1)
+        tiles.append(cv2.resize(image, (tile, tile), interpolation=cv2.INTER_AREA))
+    tiles += [np.zeros_like(tiles[0])] * (rows * cols - len(tiles))
+    grid = np.vstack([np.hstack(tiles[r * cols:(r + 1) * cols]) for r in range(rows)])
+    cv2.imwrite(path, grid)
 
 
 def main(argv=None) -> None:
@@ -44,6 +67,9 @@ def main(argv=None) -> None:
         start = time.perf_counter()
         path = write(num)
         print(f'{split}: {num} samples -> {path} ({time.perf_counter() - start:.1f} s)', flush=True)
+    if args.contact_sheet:
+        save_contact_sheet(args.out_dir, args.contact_sheet)
+        print(f'contact sheet -> {args.contact_sheet}')
 
 
 if __name__ == '__main__':
