@@ -35,3 +35,23 @@ def save_npz_deterministic(path: str, arrays: Mapping[str, np.ndarray], compress
             np.lib.format.write_array(entry, np.asanyarray(arrays[key]), allow_pickle=False)
             archive.writestr(info, entry.getvalue())
     atomic_write_bytes(buffer.getvalue(), os.fspath(path))
+
+
+def npz_shapes(path: str) -> dict:
+    """Return ``{key: shape}`` of an ``.npz`` file, reading only the array headers.
+
+    Annotation files hold hundreds of thousands of samples; checking their
+    layout must not load them.
+    """
+    shapes = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if not name.endswith('.npy'):
+                continue
+            with archive.open(name) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, _ = read_header(f)
+            shapes[name[:-len('.npy')]] = tuple(shape)
+    return shapes
