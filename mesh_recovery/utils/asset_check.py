@@ -36,6 +36,22 @@ MOSH_KEYS = ('pose', 'shape')
 ANNOTATION_SHAPES = {'center': (2,), 'scale': (), 'part': (24, 3), 'S': (24, 4), 'pose': (72,), 'shape': (10,)}
 IMAGE_SAMPLE_COUNT = 8
 
+# Docs section of a dataset, recognised by a fragment of its file or folder name.
+DATASET_SECTIONS = (
+    ('synthetic', 'get_started.md#the-main-job'), ('mosh', f'{DOCS}#cmu-mosh'),
+    ('h36m', f'{DOCS}#human36m'), ('human3.6m', f'{DOCS}#human36m'), ('mpi_inf_3dhp', f'{DOCS}#mpi-inf-3dhp'),
+    ('lsp', f'{DOCS}#lsp-and-lspet'), ('mpii', f'{DOCS}#mpii'), ('coco', f'{DOCS}#coco'))
+
+
+def docs_section(kind: str, path: str) -> str:
+    """The docs section explaining an asset (dataset-specific for images)."""
+    if kind == 'images':
+        name = path.lower()
+        for fragment, section in DATASET_SECTIONS:
+            if fragment in name:
+                return f'docs/{section}' if not section.startswith('docs/') else section
+    return SOURCES[kind][1]
+
 
 @dataclass
 class AssetStatus:
@@ -59,7 +75,8 @@ class AssetStatus:
     def describe(self) -> str:
         line = f'[{self.status:>7}] {self.kind:<16} {self.path}'
         if not self.ok:
-            source, docs = SOURCES[self.kind]
+            source = SOURCES[self.kind][0]
+            docs = docs_section(self.kind, self.path)
             line += f'\n          {self.detail}\n          get it from: {source}\n          see: {docs}'
         return line
 
@@ -96,11 +113,11 @@ def check_body_model_files(model_cfg: dict) -> List[AssetStatus]:
     smpl = model_cfg.get('smpl') or {}
     if smpl.get('smpl_path'):
         path = smpl['smpl_path']
-        if osp.isdir(path):
+        if osp.isdir(path) or not path.endswith(('.pkl', '.npz')):
             names = [f'SMPL_NEUTRAL.{ext}' for ext in ('pkl', 'npz')]
             found = [osp.join(path, n) for n in names if osp.isfile(osp.join(path, n))]
             statuses.append(AssetStatus('smpl', found[0], 'found') if found else AssetStatus(
-                'smpl', osp.join(path, names[0]), 'missing', f'{path} has no {" or ".join(names)}'))
+                'smpl', osp.join(path, names[0]), 'missing', f'no {" or ".join(names)} in {path}/'))
         else:
             statuses.append(_check_file('smpl', path))
     if smpl.get('joints_regressor'):
@@ -189,7 +206,10 @@ def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[Ass
             statuses += check_dataset_files(loader.get('dataset'))
     if checkpoint is not None:
         statuses.append(_check_file('checkpoint', checkpoint))
-    return statuses
+    unique = {}
+    for status in statuses:  # val and test loaders often share a dataset
+        unique.setdefault((status.kind, status.path), status)
+    return list(unique.values())
 
 
 def assert_assets_present(cfg, mode: str, checkpoint: Optional[str] = None) -> None:
