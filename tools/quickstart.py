@@ -11,6 +11,7 @@
 """
 import argparse
 import importlib.util
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -90,6 +91,8 @@ def print_comparison(model: dict, baseline: dict) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    # Configs name assets relative to the repository root.
+    os.chdir(REPO)
     start = time.perf_counter()
     ensure_synthetic_data(args)
     train_args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir', args.work_dir]
