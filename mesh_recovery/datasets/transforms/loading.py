@@ -1,0 +1,70 @@
+"""Image loading."""
+import os.path as osp
+from typing import Optional
+
+import cv2
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmengine.fileio import get
+
+from mesh_recovery.registry import TRANSFORMS
+
+_FLAGS = {'color': cv2.IMREAD_COLOR, 'grayscale': cv2.IMREAD_GRAYSCALE, 'unchanged': cv2.IMREAD_UNCHANGED}
+
+
+@TRANSFORMS.register_module()
+class LoadImageFromFile(BaseTransform):
+    """Read ``results['img_path']`` with OpenCV (BGR, uint8).
+
+    Required keys: ``img_path``; optional ``sample_idx`` (named in errors).
+    Added keys: ``img`` (H, W, 3) uint8 BGR (float32 if ``to_float32``),
+    ``img_shape`` and ``ori_shape`` (H, W).
+
+    Args:
+        to_float32: Convert the image to float32.
+        color_type: ``'color'``, ``'grayscale'`` or ``'unchanged'``.
+        backend_args: mmengine file backend arguments; None reads local files
+            directly with ``cv2.imread``.
+
+    Raises:
+        FileNotFoundError: The file does not exist (names the file and index).
+        OSError: The file cannot be decoded as an image.
+    """
+
+    def __init__(self, to_float32: bool = False, color_type: str = 'color',
+                 backend_args: Optional[dict] = None) -> None:
+        if color_type not in _FLAGS:
+            raise ValueError(f'color_type must be one of {sorted(_FLAGS)}, got {color_type!r}')
+        self.to_float32 = to_float32
+        self.color_type = color_type
+        self.backend_args = backend_args
+
+    def _read(self, path: str) -> Optional[np.ndarray]:
+        flag = _FLAGS[self.color_type]
+        if self.backend_args is None:
+            return cv2.imread(path, flag)
+        data = np.frombuffer(get(path, backend_args=self.backend_args), dtype=np.uint8)
+        return cv2.imdecode(data, flag)
+
+    def transform(self, results: dict) -> dict:
+        path = results['img_path']
+        where = f"{path} (dataset index {results.get('sample_idx', 'unknown')})"
+        missing = FileNotFoundError(f'image {where} does not exist; check data_root / img_prefix')
+        try:
+            img = self._read(path)
+        except FileNotFoundError:
+            raise missing from None
+        if img is None:
+            if self.backend_args is None and not osp.isfile(path):
+                raise missing
+            raise OSError(f'image {where} could not be read or decoded as an image')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(to_float32={self.to_float32}, color_type={self.color_type!r}, '
+                f'backend_args={self.backend_args})')
