@@ -82,6 +82,9 @@ def main(argv=None) -> None:
     from mesh_recovery.utils.asset_check import assert_assets_present
     assert_assets_present(cfg, mode='train')
     init_cpu_distributed(args.launcher)
+    # Before the dataloader workers fork: keep decoded images off mmap/munmap.
+    from mesh_recovery.datasets.allocator import tune_malloc_for_images
+    tune_malloc_for_images()
     runner = Runner.from_cfg(cfg)
     runner.train()
 

