@@ -1,0 +1,171 @@
+"""Functional pieces of linear blend skinning (LBS), batched and loop-free over samples.
+
+Conventions: rotations are (..., 3, 3) matrices acting on column vectors; joint
+trees are given by a parent list with -1 for the root. Vertex quantities are vertex-major
+(index 3 * v + c), as in the SMPL files; see ``SMPL`` for how the pieces are chained.
+"""
+from typing import List, NamedTuple, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+
+class KinematicLevels(NamedTuple):
+    """A joint tree grouped by depth so forward kinematics runs one step per level.
+
+    Attributes:
+        order: joint ids sorted by depth (stable), length J.
+        bounds: start of each depth level in ``order`` plus J at the end.
+        parent_pos: for each position p in ``order`` (p > 0), the position of its
+            parent relative to the start of the previous level; 0 for the root.
+        sorted_parent: for each position in ``order``, the position of its parent in
+            ``order`` (the root points at itself).
+    """
+    order: List[int]
+    bounds: List[int]
+    parent_pos: List[int]
+    sorted_parent: List[int]
+
+
+def kinematic_levels(parents: Sequence[int]) -> KinematicLevels:
+    """Group the joints of a tree by depth.
+
+    Args:
+        parents: parent of each joint, -1 for the (single) root.
+
+    Returns:
+        KinematicLevels describing the depth-sorted tree.
+    """
+    parents = [int(p) for p in parents]
+    depth = [0] * len(parents)
+    for joint in range(len(parents)):
+        node = joint
+        while parents[node] >= 0:
+            depth[joint] += 1
+            node = parents[node]
+    if depth.count(0) != 1:
+        raise ValueError(f'a kinematic tree needs exactly one root (parent -1), got parents {parents}')
+    order = sorted(range(len(parents)), key=lambda j: (depth[j], j))
+    position = {joint: pos for pos, joint in enumerate(order)}
+    bounds = [0] + [pos for pos in range(1, len(order)) if depth[order[pos]] != depth[order[pos - 1]]]
+    bounds.append(len(order))
+    level_start = {}
+    for start in bounds[:-1]:
+        level_start[depth[order[start]]] = start
+    parent_pos, sorted_parent = [], []
+    for pos, joint in enumerate(order):
+        if parents[joint] < 0:
+            parent_pos.append(0)
+            sorted_parent.append(pos)
+        else:
+            parent_pos.append(position[parents[joint]] - level_start[depth[joint] - 1])
+            sorted_parent.append(position[parents[joint]])
+    return KinematicLevels(order, bounds, parent_pos, sorted_parent)
+
+
+def forward_kinematics(rotmats: Tensor, rel_joints: Tensor, bounds: Sequence[int],
+                       parent_pos: Tensor) -> Tuple[Tensor, Tensor]:
+    """Chain local joint transforms into world transforms, one batched step per tree level.
+
+    Args:
+        rotmats: (B, J, 3, 3) local rotations, depth-sorted joint order.
+        rel_joints: (B, J, 3) rest joint offsets from the parent (root: its position),
+            depth-sorted.
+        bounds: level boundaries (``KinematicLevels.bounds``).
+        parent_pos: (J,) long, ``KinematicLevels.parent_pos`` as a tensor.
+
+    Returns:
+        Tuple of world rotations (B, J, 3, 3) and world joint positions (B, J, 3),
+        depth-sorted.
+    """
+    rot_levels = [rotmats[:, :bounds[1]]]
+    pos_levels = [rel_joints[:, :bounds[1]]]
+    for start, end in zip(bounds[1:-1], bounds[2:]):
+        idx = parent_pos[start:end]
+        parent_rot = rot_levels[-1].index_select(1, idx)
+        parent_trans = pos_levels[-1].index_select(1, idx)
+        rot_levels.append(torch.matmul(parent_rot, rotmats[:, start:end]))
+        offset = torch.matmul(parent_rot, rel_joints[:, start:end].unsqueeze(-1)).squeeze(-1)
+        pos_levels.append(parent_trans + offset)
+    return torch.cat(rot_levels, dim=1), torch.cat(pos_levels, dim=1)
+
+
+def rigid_affines(world_rot: Tensor, world_pos: Tensor, rest_joints: Tensor) -> Tensor:
+    """Per-joint affine maps taking rest-pose points x to ``R_j (x - J_j) + P_j``.
+
+    Args:
+        world_rot: (B, J, 3, 3) world rotations.
+        world_pos: (B, J, 3) posed joint positions.
+        rest_joints: (B, J, 3) rest joint positions.
+
+    Returns:
+        (B * 12, J): row ``b * 12 + 4 * c + k`` holds coefficient (c, k) of the
+        (3, 4) affine matrix of every joint of sample b.
+    """
+    batch, num_joints = world_rot.shape[:2]
+    trans = world_pos - torch.matmul(world_rot, rest_joints.unsqueeze(-1)).squeeze(-1)
+    affine = torch.cat([world_rot, trans.unsqueeze(-1)], dim=-1)  # (B, J, 3, 4)
+    return affine.reshape(batch, num_joints, 12).transpose(1, 2).reshape(batch * 12, num_joints)
+
+
+def chunk_size(batch: int, num_vertices: int, device: torch.device) -> int:
+    """Vertices per chunk: on CPU the chunk's (B, 12, chunk) blended transforms stay
+    near 2 MB (cache-sized); accelerators take all vertices at once."""
+    if device.type != 'cpu':
+        return num_vertices
+    return max(256, min(num_vertices, 49152 // max(batch, 1)))
+
+
+def _apply_affines(blended: Tensor, points: Tensor) -> Tensor:
+    """(B, 3, 4, c) per-vertex affine maps applied to (B, 3, c) points -> (B, 3, c)."""
+    if torch.is_grad_enabled() and (blended.requires_grad or points.requires_grad):
+        # One multiply-and-reduce with homogeneous points: its backward is much
+        # cheaper than that of the per-coordinate chain below.
+        homogeneous = torch.cat([points, points.new_ones(points.shape[0], 1, points.shape[2])], dim=1)
+        return (blended * homogeneous.unsqueeze(1)).sum(2)
+    x, y, z = points.contiguous().unsqueeze(1).unbind(2)
+    t0, t1, t2, t3 = blended.unbind(2)
+    return torch.addcmul(torch.addcmul(torch.addcmul(t3, t0, x), t1, y), t2, z)
+
+
+def blend_and_skin(coeffs: Tensor, template: Tensor, blend_dirs: Tensor, affines: Tensor,
+                   weights_t: Tensor, regressor_t: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
+    """Blend shapes, then skin, in vertex chunks; optionally regress joints on the way.
+
+    Working chunk by chunk keeps the (B, 12, chunk) blended transforms in cache,
+    which is what makes skinning cheap on CPU at large batch; no (B, V, 4, 4)
+    tensor is ever built.
+
+    Args:
+        coeffs: (B, P) blend coefficients (betas, then pose features if any).
+        template: (V * 3,) rest template, vertex-major.
+        blend_dirs: (P, V * 3) blend directions matching ``coeffs``, vertex-major.
+        affines: (B * 12, J) from :func:`rigid_affines`.
+        weights_t: (J, V) skinning weights, same joint order as ``affines``.
+        regressor_t: optional (V, K) joint regressor, transposed.
+
+    Returns:
+        Tuple of vertices (B, V, 3) and regressed joints (B, K, 3) (None without a
+        regressor).
+    """
+    batch, num_verts = coeffs.shape[0], weights_t.shape[1]
+    step = chunk_size(batch, num_verts, coeffs.device)
+    chunks, joints = [], None
+    for start in range(0, num_verts, step):
+        end = min(num_verts, start + step)
+        v_posed = torch.addmm(template[3 * start:3 * end], coeffs, blend_dirs[:, 3 * start:3 * end])
+        v_posed = v_posed.view(batch, end - start, 3).transpose(1, 2)  # (B, 3, c)
+        blended = torch.mm(affines, weights_t[:, start:end]).view(batch, 3, 4, end - start)
+        out = _apply_affines(blended, v_posed)  # (B, 3, c)
+        if regressor_t is not None:
+            part = torch.mm(out.reshape(batch * 3, -1), regressor_t[start:end])
+            joints = part if joints is None else joints + part
+        chunks.append(out.transpose(1, 2))
+    vertices = torch.cat(chunks, dim=1) if len(chunks) > 1 else chunks[0].contiguous()
+    if joints is not None:
+        joints = joints.view(batch, 3, -1).transpose(1, 2).contiguous()
+    return vertices, joints
+
+
+__all__ = ['KinematicLevels', 'blend_and_skin', 'chunk_size', 'forward_kinematics',
+           'kinematic_levels', 'rigid_affines']
