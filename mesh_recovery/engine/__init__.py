@@ -1,1 +1,21 @@
+"""Training machinery: optimizer constructors, checkpoint loading, hooks, launch helpers.
 
+Importing this package registers its hooks / constructors and allows the globals
+of mmengine checkpoints in ``torch.load(weights_only=True)`` (see ``safe_globals``).
+"""
+from .atomic_local_backend import AtomicLocalBackend
+from .checkpoint import (CheckpointMismatchError, check_state_dict, convert_mmpose_state_dict, load_checkpoint,
+                         read_checkpoint)
+from .finite_loss_hook import FiniteLossHook
+from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
+from .progress_bar_hook import ProgressBarHook
+from .rng_state_hook import RNGStateHook
+from .safe_globals import register_checkpoint_safe_globals
+
+register_checkpoint_safe_globals()
+
+__all__ = [
+    'AtomicLocalBackend', 'CheckpointMismatchError', 'FiniteLossHook', 'MultiOptimWrapperConstructor',
+    'ProgressBarHook', 'RNGStateHook', 'check_state_dict', 'convert_mmpose_state_dict', 'load_checkpoint',
+    'read_checkpoint', 'register_checkpoint_safe_globals'
+]
