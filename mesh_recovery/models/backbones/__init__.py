@@ -1,0 +1,4 @@
+"""Feature extractors."""
+from .resnet import ResNet
+
+__all__ = ['ResNet']

@@ -1,0 +1,4 @@
+"""Adversarial priors."""
+from .smpl_discriminator import SMPLDiscriminator
+
+__all__ = ['SMPLDiscriminator']

@@ -1,0 +1,132 @@
+"""HMR's iterative error feedback regressor of SMPL parameters and camera."""
+import os.path as osp
+from typing import NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mesh_recovery.geometry.rotation import rot6d_to_matrix
+from mesh_recovery.registry import MODELS
+
+NUM_JOINTS = 24
+POSE_DIM = NUM_JOINTS * 6
+BETA_DIM = 10
+CAM_DIM = 3
+HIDDEN_DIM = 1024
+# 6D of the identity rotation in the ``view(3, 2)`` column convention.
+_IDENTITY_6D = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+class MeshHeadOutput(NamedTuple):
+    """Regressed SMPL parameters and weak-perspective camera.
+
+    Attributes:
+        pred_rotmat: ``(B, 24, 3, 3)`` joint rotations, global orientation first.
+        pred_betas: ``(B, 10)`` shape coefficients.
+        pred_camera: ``(B, 3)`` weak-perspective camera ``(s, tx, ty)`` over the crop.
+    """
+    pred_rotmat: torch.Tensor
+    pred_betas: torch.Tensor
+    pred_camera: torch.Tensor
+
+
+def load_mean_params(path: str) -> dict:
+    """Read ``smpl_mean_params.npz`` (keys ``pose`` (144,), ``shape`` (10,), ``cam`` (3,)).
+
+    Args:
+        path: Path of the npz file.
+
+    Returns:
+        Float32 tensors of shape ``(1, 144)``, ``(1, 10)``, ``(1, 3)`` under
+        ``pose``, ``shape``, ``cam``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'SMPL mean parameters not found: {path}; place smpl_mean_params.npz there '
+            '(models/smpl/ for SMPL, models/free_body/mean_params.npz for the free body model)')
+    expected = {'pose': POSE_DIM, 'shape': BETA_DIM, 'cam': CAM_DIM}
+    with np.load(path) as data:
+        out = {}
+        for key, size in expected.items():
+            if key not in data.files:
+                raise KeyError(f'{path} has no "{key}" array (found {data.files}); expected pose, shape, cam')
+            value = np.asarray(data[key], dtype=np.float32).reshape(-1)
+            if value.size != size:
+                raise ValueError(f'{path}: "{key}" has {value.size} values, expected {size}')
+            out[key] = torch.from_numpy(value.copy())[None]
+    return out
+
+
+@MODELS.register_module()
+class HMRMeshHead(BaseModule):
+    """Regress SMPL pose (6D), shape and camera from a feature map by iterative refinement.
+
+    Each of ``n_iter`` iterations feeds ``[feature, pose, shape, cam]`` through
+    ``fc1`` (Linear) -> Dropout -> ``fc2`` (Linear) -> Dropout and adds the
+    outputs of ``decpose`` / ``decshape`` / ``deccam`` to the current estimate,
+    starting from the mean parameters (buffers ``init_pose``, ``init_shape``,
+    ``init_cam``, saved with checkpoints as in mmpose).
+
+    Args:
+        in_channels: Feature channels (2048 for ResNet-50).
+        smpl_mean_params: Path of ``smpl_mean_params.npz``; ``None`` starts from
+            identity rotations, zero shape and camera ``(1, 0, 0)``.
+        n_iter: Refinement iterations.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self, in_channels: int = 2048, smpl_mean_params: Optional[str] = None, n_iter: int = 3,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if n_iter < 1:
+            raise ValueError(f'HMRMeshHead n_iter must be >= 1, got {n_iter}')
+        self.in_channels = in_channels
+        self.n_iter = n_iter
+        self.fc1 = nn.Linear(in_channels + POSE_DIM + BETA_DIM + CAM_DIM, HIDDEN_DIM)
+        self.drop1 = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(HIDDEN_DIM, HIDDEN_DIM)
+        self.drop2 = nn.Dropout(0.5)
+        self.decpose = nn.Linear(HIDDEN_DIM, POSE_DIM)
+        self.decshape = nn.Linear(HIDDEN_DIM, BETA_DIM)
+        self.deccam = nn.Linear(HIDDEN_DIM, CAM_DIM)
+        # Small decoder weights: the first iterations stay near the mean parameters.
+        for layer in (self.decpose, self.decshape, self.deccam):
+            nn.init.xavier_uniform_(layer.weight, gain=0.01)
+        if smpl_mean_params is None:
+            mean = dict(pose=torch.tensor(_IDENTITY_6D).repeat(NUM_JOINTS)[None],
+                        shape=torch.zeros(1, BETA_DIM), cam=torch.tensor([[1.0, 0.0, 0.0]]))
+        else:
+            mean = load_mean_params(smpl_mean_params)
+        self.register_buffer('init_pose', mean['pose'])
+        self.register_buffer('init_shape', mean['shape'])
+        self.register_buffer('init_cam', mean['cam'])
+
+    def forward(self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]) -> MeshHeadOutput:
+        """Regress the parameters.
+
+        Args:
+            feats: ``(B, C, H, W)`` or ``(B, C)`` features, or a sequence of
+                feature maps of which the last is used.
+
+        Returns:
+            ``MeshHeadOutput`` with rotation matrices, betas and camera.
+        """
+        x = feats[-1] if isinstance(feats, (list, tuple)) else feats
+        if x.dim() == 4:
+            x = x.mean(dim=(2, 3))
+        if x.dim() != 2 or x.shape[1] != self.in_channels:
+            raise ValueError(f'HMRMeshHead expects (B, {self.in_channels}[, H, W]) features, got {tuple(x.shape)}')
+        batch = x.shape[0]
+        pose = self.init_pose.expand(batch, -1)
+        shape = self.init_shape.expand(batch, -1)
+        cam = self.init_cam.expand(batch, -1)
+        for _ in range(self.n_iter):
+            hidden = torch.cat([x, pose, shape, cam], dim=1)
+            hidden = self.drop2(self.fc2(self.drop1(self.fc1(hidden))))
+            pose = pose + self.decpose(hidden)
+            shape = shape + self.decshape(hidden)
+            cam = cam + self.deccam(hidden)
+        rotmat = rot6d_to_matrix(pose.reshape(batch, NUM_JOINTS, 6))
+        return MeshHeadOutput(pred_rotmat=rotmat, pred_betas=shape, pred_camera=cam)
