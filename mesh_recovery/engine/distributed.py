@@ -77,7 +77,8 @@ def configure_launch(cfg: Config, launcher: str) -> None:
     dist_cfg['backend'] = default_backend()
     wrapper: Optional[dict] = cfg.get('model_wrapper_cfg', None)
     if wrapper is None:
-        wrapper = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=False)
+        # Broadcast buffers so every rank uses rank 0's BatchNorm statistics.
+        wrapper = dict(type='MMSeparateDistributedDataParallel', broadcast_buffers=True)
     if not torch.cuda.is_available():
         wrapper = dict(wrapper, device_ids=None)
     cfg.model_wrapper_cfg = wrapper

@@ -35,6 +35,8 @@ class ResNet(BaseModule):
             ``state_dict``; ``fc.*`` is ignored). Nothing is ever downloaded.
         channels_last: Convert weights and inputs to the channels-last memory
             format (faster convolutions on CPU; numerically equivalent).
+        norm_eval: Keep BatchNorm layers in eval mode while training (frozen
+            statistics, e.g. for fine-tuning with small per-GPU batches).
         init_cfg: mmengine initialisation config.
 
     Shapes:
@@ -43,7 +45,7 @@ class ResNet(BaseModule):
     """
 
     def __init__(self, depth: int = 50, out_indices: Sequence[int] = (3,), pretrained: Optional[str] = None,
-                 channels_last: bool = False, init_cfg: Optional[dict] = None) -> None:
+                 channels_last: bool = False, norm_eval: bool = False, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if depth not in _ARCHS:
             raise ValueError(f'ResNet depth must be one of {sorted(_ARCHS)}, got {depth}')
@@ -53,6 +55,7 @@ class ResNet(BaseModule):
         self.depth = depth
         self.out_indices = out_indices
         self.channels_last = channels_last
+        self.norm_eval = norm_eval
         net = _ARCHS[depth](weights=None)
         # Take the layers over as our own attributes so the names stay torchvision's.
         self.conv1, self.bn1, self.relu, self.maxpool = net.conv1, net.bn1, net.relu, net.maxpool
@@ -102,6 +105,15 @@ class ResNet(BaseModule):
         if any(k.startswith('backbone.') for k in state):
             return {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
         return dict(state)
+
+    def train(self, mode: bool = True) -> 'ResNet':
+        """Set train mode, keeping BatchNorm layers in eval mode when ``norm_eval``."""
+        super().train(mode)
+        if mode and self.norm_eval:
+            for module in self.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+        return self
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Compute the stage features.

@@ -74,20 +74,21 @@ class HMRMeshHead(BaseModule):
         smpl_mean_params: Path of ``smpl_mean_params.npz``; ``None`` starts from
             identity rotations, zero shape and camera ``(1, 0, 0)``.
         n_iter: Refinement iterations.
+        dropout: Dropout probability after fc1 and fc2 (0.5 in HMR).
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self, in_channels: int = 2048, smpl_mean_params: Optional[str] = None, n_iter: int = 3,
-                 init_cfg: Optional[dict] = None) -> None:
+                 dropout: float = 0.5, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if n_iter < 1:
             raise ValueError(f'HMRMeshHead n_iter must be >= 1, got {n_iter}')
         self.in_channels = in_channels
         self.n_iter = n_iter
         self.fc1 = nn.Linear(in_channels + POSE_DIM + BETA_DIM + CAM_DIM, HIDDEN_DIM)
-        self.drop1 = nn.Dropout(0.5)
+        self.drop1 = nn.Dropout(dropout)
         self.fc2 = nn.Linear(HIDDEN_DIM, HIDDEN_DIM)
-        self.drop2 = nn.Dropout(0.5)
+        self.drop2 = nn.Dropout(dropout)
         self.decpose = nn.Linear(HIDDEN_DIM, POSE_DIM)
         self.decshape = nn.Linear(HIDDEN_DIM, BETA_DIM)
         self.deccam = nn.Linear(HIDDEN_DIM, CAM_DIM)
