@@ -63,7 +63,7 @@ val_dataloader = test_dataloader
 test_evaluator = dict(type='JointError')
 val_evaluator = test_evaluator
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=8, val_interval=8)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
