@@ -7,7 +7,7 @@ Baseline: torchvision ResNet-50 forward + backward + Adam step on the same
 (already normalised) images. Both run in this process, interleaved step by step,
 with channels_last off and on.
 
-    python benchmarks/bench_train_step.py [--batch 32] [--img-res 224] [--steps 4]
+    python benchmarks/bench_train_step.py [--batch 32] [--img-res 224] [--steps 4] [--threads N]
 
 Last line: ``RESULT train_step_overhead=X`` (ours / bare, channels_last off,
 the default configuration).
@@ -118,7 +118,11 @@ def main() -> None:
     parser.add_argument('--img-res', type=int, default=224)
     parser.add_argument('--steps', type=int, default=4, help='timed steps per variant')
     parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch intra-op threads (default: torch\'s); 1 is steadier on a shared machine')
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     batch = make_batch(args.batch, args.img_res)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, '
