@@ -6,16 +6,16 @@ Examples:
     ./tools/dist_test.sh CONFIG CHECKPOINT 8 --eval=joint_error --out results.pkl
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mesh_recovery.engine.distributed import LAUNCHERS, configure_launch, init_cpu_distributed  # noqa: E402
+from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
+from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
 
 # ``--eval`` names (mmpose 0.x) -> evaluator configs.
 EVAL_METRICS = {
@@ -31,25 +31,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--eval', nargs='+', default=None, choices=sorted(EVAL_METRICS),
         help='metrics to compute (default: the config\'s test_evaluator)')
     parser.add_argument('--out', help='write the per-sample predictions to this .pkl file')
-    parser.add_argument('--work-dir', help='directory for logs')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. test_dataloader.batch_size=64')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_args(parser)
+    return parser.parse_args(argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply command-line options to the config."""
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_common_args(cfg, args, args.config)
     evaluators = [EVAL_METRICS[name] for name in args.eval] if args.eval else cfg.get('test_evaluator')
     if not evaluators:
         raise ValueError(f'{args.config} has no test_evaluator; pass --eval joint_error')

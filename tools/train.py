@@ -5,23 +5,22 @@ Examples:
     ./tools/dist_train.sh configs/mesh/hmr/hmr_resnet_50.py 8 --work-dir work_dirs/hmr --no-validate
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
 # Running ``python tools/train.py`` from a source checkout must not depend on an install.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mesh_recovery.engine.distributed import LAUNCHERS, configure_launch, init_cpu_distributed  # noqa: E402
+from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
+from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a mesh recovery model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
         '--resume', nargs='?', const='auto', default=None, metavar='CHECKPOINT',
@@ -31,14 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision (GPU)')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN / algorithms')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config entries, e.g. train_dataloader.batch_size=16')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    add_common_args(parser)
+    return parser.parse_args(argv)
 
 
 def _use_amp(cfg: Config) -> None:
@@ -52,12 +45,7 @@ def _use_amp(cfg: Config) -> None:
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply command-line options to the config."""
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    apply_common_args(cfg, args, args.config)
     checkpoint = args.resume_from or args.resume
     if checkpoint is not None:
         cfg.resume = True
