@@ -10,7 +10,7 @@ model = dict(
     data_preprocessor=dict(
         type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
-    backbone=dict(type='ResNet', depth=18),
+    backbone=dict(type='ResNet', depth=18, channels_last=True),
     mesh_head=dict(type='HMRMeshHead', in_channels=512, smpl_mean_params='models/free_body/mean_params.npz'),
     discriminator=dict(type='SMPLDiscriminator'),
     smpl=dict(type='SMPL', smpl_path='models/free_body/body_model.npz',
@@ -63,13 +63,17 @@ val_dataloader = test_dataloader
 test_evaluator = dict(type='JointError')
 val_evaluator = test_evaluator
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=15, val_interval=15)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
-    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4)),
-    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4)))
+    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4, foreach=True)),
+    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, foreach=True)))
+# One step decay near the end; each optimizer has its own schedule.
+param_scheduler = dict(
+    generator=[dict(type='MultiStepLR', milestones=[12], gamma=0.1, by_epoch=True)],
+    discriminator=[dict(type='MultiStepLR', milestones=[12], gamma=0.1, by_epoch=True)])
 
 default_hooks = dict(logger=dict(type='LoggerHook', interval=20))
