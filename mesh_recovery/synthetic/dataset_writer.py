@@ -62,11 +62,20 @@ class SyntheticSample(NamedTuple):
     record: Dict[str, np.ndarray]
 
 
-_FORKED_WRITER = None
+_WORKER_WRITER = None
+
+
+def _init_worker(writer_args: tuple) -> None:
+    # Each spawned worker builds its own writer: forking a process whose torch
+    # thread pool is already running can deadlock the child.
+    global _WORKER_WRITER
+    torch.set_num_threads(1)
+    cv2.setNumThreads(1)
+    _WORKER_WRITER = SyntheticDatasetWriter(*writer_args)
 
 
 def _render_range_in_worker(split: str, start: int, stop: int) -> List[Dict[str, np.ndarray]]:
-    return _FORKED_WRITER._render_range(split, start, stop)
+    return _WORKER_WRITER._render_range(split, start, stop)
 
 
 class SyntheticDatasetWriter:
@@ -77,13 +86,17 @@ class SyntheticDatasetWriter:
         joints_regressor: Path of its (24, V) SPIN-24 joints regressor.
         out_dir: Root of the dataset tree (``data/synthetic``).
         seed: Seed of the whole dataset.
-        num_workers: Processes that render in parallel (results do not depend on it).
+        num_workers: Processes that render in parallel (results do not depend on it). They are
+            spawned, so scripts that use more than one must guard their entry point with
+            ``if __name__ == "__main__":``.
         jpeg_quality: JPEG quality of the written images.
     """
 
     def __init__(self, body_model: str, joints_regressor: str, out_dir: str, seed: int = 0,
                  num_workers: int = 2, jpeg_quality: int = 90) -> None:
         self.smpl = SMPL(body_model, joints_regressor=joints_regressor)
+        # Constructor arguments of the single-process writer each spawned worker builds.
+        self._args = (body_model, joints_regressor, out_dir, seed, 1, jpeg_quality)
         self.out_dir = out_dir
         self.seed = int(seed)
         self.num_workers = max(1, int(num_workers))
@@ -137,23 +150,15 @@ class SyntheticDatasetWriter:
         bounds = np.linspace(0, num, self.num_workers + 1).astype(int)
         jobs = [(split, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
         if self.num_workers > 1 and len(jobs) > 1:
-            # Forked workers inherit the writer (and its body model) through this
-            # global instead of receiving a pickled copy per task.
-            global _FORKED_WRITER
-            _FORKED_WRITER = self
-            try:
-                with multiprocessing.get_context('fork').Pool(len(jobs)) as pool:
-                    parts = pool.starmap(_render_range_in_worker, jobs)
-            finally:
-                _FORKED_WRITER = None
+            context = multiprocessing.get_context('spawn')
+            with context.Pool(len(jobs), initializer=_init_worker, initargs=(self._args,)) as pool:
+                parts = pool.starmap(_render_range_in_worker, jobs)
         else:
             parts = [self._render_range(*job) for job in jobs]
         samples = [sample for part in parts for sample in part]
         return {key: np.stack([s[key] for s in samples]) for key in samples[0]}
 
     def _render_range(self, split: str, start: int, stop: int) -> List[Dict[str, np.ndarray]]:
-        torch.set_num_threads(1)
-        cv2.setNumThreads(1)
         records = []
         for index in range(start, stop):
             sample = self.render_sample(split, index)
