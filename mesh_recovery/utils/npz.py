@@ -16,13 +16,22 @@ from .atomic import atomic_write_bytes
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def save_npz_deterministic(path: str, arrays: Mapping[str, np.ndarray], compress: bool = True) -> None:
+def _npy_bytes(array: np.ndarray) -> bytes:
+    entry = io.BytesIO()
+    np.lib.format.write_array(entry, np.ascontiguousarray(array), allow_pickle=False)
+    return entry.getvalue()
+
+
+def save_npz_deterministic(path: str, arrays: Mapping[str, np.ndarray], compress: bool = True) -> str:
     """Write ``arrays`` as an ``.npz`` readable by ``np.load``, identical for identical arrays.
 
     Args:
-        path: Destination file; written atomically.
-        arrays: Key -> array; keys are written in sorted order.
-        compress: Deflate the entries (as ``np.savez_compressed``).
+        path: Destination file; written atomically (parent folders are created).
+        arrays: Key -> array (no object arrays); keys are written in sorted order.
+        compress: Deflate the entries at level 9.
+
+    Returns:
+        ``path``.
     """
     buffer = io.BytesIO()
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
@@ -31,10 +40,15 @@ def save_npz_deterministic(path: str, arrays: Mapping[str, np.ndarray], compress
             info = zipfile.ZipInfo(f'{key}.npy', date_time=_EPOCH)
             info.compress_type = method
             info.external_attr = 0o644 << 16
-            entry = io.BytesIO()
-            np.lib.format.write_array(entry, np.asanyarray(arrays[key]), allow_pickle=False)
-            archive.writestr(info, entry.getvalue())
+            archive.writestr(info, _npy_bytes(arrays[key]), compresslevel=9 if compress else None)
     atomic_write_bytes(buffer.getvalue(), os.fspath(path))
+    return path
+
+
+def save_npy(path: str, array: np.ndarray) -> str:
+    """Write one array as ``.npy`` (no pickles), atomically. Returns ``path``."""
+    atomic_write_bytes(_npy_bytes(array), os.fspath(path))
+    return path
 
 
 def npz_shapes(path: str) -> dict:

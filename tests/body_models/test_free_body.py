@@ -17,7 +17,7 @@ import pytest
 from mesh_recovery.body_models.free_body import free_body_mean_params
 from mesh_recovery.body_models.free_body.bone_grouping import (group_bones, grouped_weights,
                                                                smpl_leader_bones, subtree)
-from mesh_recovery.body_models.free_body.npz_writer import write_npz
+from mesh_recovery.utils.npz import save_npz_deterministic as write_npz
 from mesh_recovery.body_models.free_body.regressors import fit_sparse_row
 from mesh_recovery.body_models.free_body.shape_space import fit_shape_space
 from mesh_recovery.body_models.free_body.tpose import minimal_rotation, to_smpl_frame

@@ -13,11 +13,11 @@ from typing import Callable, Dict, NamedTuple, Optional
 import numpy as np
 
 from mesh_recovery.conventions import SMPL_24, smpl_parents
+from mesh_recovery.utils.npz import save_npy, save_npz_deterministic
 
 from . import anny_population as anny_source
 from .bone_grouping import group_bones, grouped_weights, joint_locations
 from .mean_params import free_body_mean_params
-from .npz_writer import write_npy, write_npz
 from .regressors import crown_row, fit_joint_regressor, fit_keypoint_regressor
 from .shape_space import fit_shape_space
 from .spin_regressor import FACE_KEYPOINTS, build_spin24_regressor
@@ -132,10 +132,10 @@ def build_free_body_model(out_dir: Path, num_samples: int = 2000, seed: int = 0,
                                   crown_row(space.v_template, head_vertices))
     body = body_model_arrays(space, joint_fit.weights, skin, rig.faces)
     out_dir = Path(out_dir)
-    files = {BODY_MODEL_FILE: write_npz(out_dir / BODY_MODEL_FILE, body),
-             SPIN_REGRESSOR_FILE: write_npy(out_dir / SPIN_REGRESSOR_FILE,
+    files = {BODY_MODEL_FILE: save_npz_deterministic(out_dir / BODY_MODEL_FILE, body),
+             SPIN_REGRESSOR_FILE: save_npy(out_dir / SPIN_REGRESSOR_FILE,
                                             spin.astype(np.float32)),
-             MEAN_PARAMS_FILE: write_npz(out_dir / MEAN_PARAMS_FILE,
+             MEAN_PARAMS_FILE: save_npz_deterministic(out_dir / MEAN_PARAMS_FILE,
                                          free_body_mean_params(NUM_BETAS))}
     return BuildSummary(files=files, num_vertices=vertices.shape[1], num_faces=len(rig.faces),
                         variance_explained=space.variance_explained,
