@@ -63,7 +63,7 @@ val_dataloader = test_dataloader
 test_evaluator = dict(type='JointError')
 val_evaluator = test_evaluator
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=10, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=13, val_interval=13)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -71,7 +71,9 @@ optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4, foreach=True)),
     discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, foreach=True)))
-# Constant learning rates (as mmpose). A per-optimizer schedule is written as
-# param_scheduler = dict(generator=[...], discriminator=[...]).
+# One step decay for the last two epochs; each optimizer has its own schedule.
+param_scheduler = dict(
+    generator=[dict(type='MultiStepLR', milestones=[11], gamma=0.1, by_epoch=True)],
+    discriminator=[dict(type='MultiStepLR', milestones=[11], gamma=0.1, by_epoch=True)])
 
 default_hooks = dict(logger=dict(type='LoggerHook', interval=20))
