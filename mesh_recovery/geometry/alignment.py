@@ -28,7 +28,7 @@ aligned points all land on the target centroid, which is the least-squares
 optimum, and nothing is NaN. A target without spread likewise gives
 ``scale = 0`` (and some proper rotation).
 """
-from typing import List, NamedTuple, Tuple, Union
+from typing import Callable, List, NamedTuple, Tuple, Union
 
 import numpy as np
 import torch
@@ -234,14 +234,18 @@ def similarity_transform(source: Array, target: Array) -> SimilarityTransform:
         ValueError: The shapes are not both ``(B, N, 3)`` with ``N >= 1``.
     """
     _check_pair(source, target)
-    src, tgt = _to_float64(source), _to_float64(target)
-    if isinstance(src, torch.Tensor) or len(src) <= _NUMPY_BLOCK:
-        transform = _similarity_transform64(src, tgt)
-    else:
-        blocks = [_similarity_transform64(src[i:i + _NUMPY_BLOCK], tgt[i:i + _NUMPY_BLOCK])
-                  for i in range(0, len(src), _NUMPY_BLOCK)]
-        transform = SimilarityTransform(*(np.concatenate(part) for part in zip(*blocks)))
+    transform = _in_blocks(_similarity_transform64, _to_float64(source), _to_float64(target))
     return SimilarityTransform(*(_cast_like(part, source) for part in transform))
+
+
+def _in_blocks(fn: Callable, src: Array, tgt: Array):
+    """Apply ``fn(src, tgt)`` to large numpy batches block by block, so working arrays stay in cache."""
+    if isinstance(src, torch.Tensor) or len(src) <= _NUMPY_BLOCK:
+        return fn(src, tgt)
+    parts = [fn(src[i:i + _NUMPY_BLOCK], tgt[i:i + _NUMPY_BLOCK]) for i in range(0, len(src), _NUMPY_BLOCK)]
+    if isinstance(parts[0], tuple):
+        return type(parts[0])(*(np.concatenate(column) for column in zip(*parts)))
+    return np.concatenate(parts)
 
 
 def _similarity_transform64(src: Array, tgt: Array) -> SimilarityTransform:
@@ -295,11 +299,6 @@ def align_by_procrustes(source: Array, target: Array) -> Array:
         ValueError: The shapes are not both ``(B, N, 3)`` with ``N >= 1``.
     """
     _check_pair(source, target)
-    src, tgt = _to_float64(source), _to_float64(target)
-    if isinstance(src, torch.Tensor) or len(src) <= _NUMPY_BLOCK:
-        return _cast_like(apply_similarity_transform(src, _similarity_transform64(src, tgt)), source)
-    return np.concatenate([
-        apply_similarity_transform(src[i:i + _NUMPY_BLOCK],
-                                   _similarity_transform64(src[i:i + _NUMPY_BLOCK], tgt[i:i + _NUMPY_BLOCK]))
-        for i in range(0, len(src), _NUMPY_BLOCK)
-    ])
+    aligned = _in_blocks(lambda src, tgt: apply_similarity_transform(src, _similarity_transform64(src, tgt)),
+                         _to_float64(source), _to_float64(target))
+    return _cast_like(aligned, source)
