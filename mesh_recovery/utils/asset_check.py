@@ -38,7 +38,7 @@ IMAGE_SAMPLE_COUNT = 8
 
 # Docs section of a dataset, recognised by a fragment of its file or folder name.
 DATASET_SECTIONS = (
-    ('synthetic', 'get_started.md#the-main-job'), ('mosh', f'{DOCS}#cmu-mosh'),
+    ('synthetic', 'docs/get_started.md#the-main-job'), ('mosh', f'{DOCS}#cmu-mosh'),
     ('h36m', f'{DOCS}#human36m'), ('human3.6m', f'{DOCS}#human36m'), ('mpi_inf_3dhp', f'{DOCS}#mpi-inf-3dhp'),
     ('lsp', f'{DOCS}#lsp-and-lspet'), ('mpii', f'{DOCS}#mpii'), ('coco', f'{DOCS}#coco'))
 
@@ -49,7 +49,7 @@ def docs_section(kind: str, path: str) -> str:
         name = path.lower()
         for fragment, section in DATASET_SECTIONS:
             if fragment in name:
-                return f'docs/{section}' if not section.startswith('docs/') else section
+                return section
     return SOURCES[kind][1]
 
 
