@@ -9,6 +9,8 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from .skinning_weights import SkinningWeights
+
 
 class KinematicLevels(NamedTuple):
     """A joint tree grouped by depth so forward kinematics runs one step per level.
@@ -116,52 +118,72 @@ def chunk_size(batch: int, num_vertices: int, device: torch.device) -> int:
     return max(256, min(num_vertices, 49152 // max(batch, 1)))
 
 
-def _apply_affines(blended: Tensor, points: Tensor) -> Tensor:
-    """(B, 3, 4, c) per-vertex affine maps applied to (B, 3, c) points -> (B, 3, c)."""
-    if torch.is_grad_enabled() and (blended.requires_grad or points.requires_grad):
+def _apply_affines(blended: Tensor, points: Tensor, out: Optional[Tensor] = None) -> Tensor:
+    """(B, 3, 4, c) per-vertex affine maps applied to (B, 3, c) points -> (B, 3, c).
+
+    Without autograd the result is written into ``out`` when given.
+    """
+    if _needs_grad(blended, points):
         # One multiply-and-reduce with homogeneous points: its backward is much
         # cheaper than that of the per-coordinate chain below.
         homogeneous = torch.cat([points, points.new_ones(points.shape[0], 1, points.shape[2])], dim=1)
         return (blended * homogeneous.unsqueeze(1)).sum(2)
     x, y, z = points.contiguous().unsqueeze(1).unbind(2)
     t0, t1, t2, t3 = blended.unbind(2)
-    return torch.addcmul(torch.addcmul(torch.addcmul(t3, t0, x), t1, y), t2, z)
+    return torch.addcmul(torch.addcmul(torch.addcmul(t3, t0, x), t1, y), t2, z, out=out)
+
+
+def _needs_grad(*tensors: Tensor) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
 def blend_and_skin(coeffs: Tensor, template: Tensor, blend_dirs: Tensor, affines: Tensor,
-                   weights_t: Tensor, regressor_t: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
+                   skin: SkinningWeights, regressor_t: Optional[Tensor] = None,
+                   output_index: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
     """Blend shapes, then skin, in vertex chunks; optionally regress joints on the way.
 
     Working chunk by chunk keeps the (B, 12, chunk) blended transforms in cache,
     which is what makes skinning cheap on CPU at large batch; no (B, V, 4, 4)
-    tensor is ever built.
+    tensor is ever built. Each chunk blends only the joints that move it.
 
     Args:
         coeffs: (B, P) blend coefficients (betas, then pose features if any).
         template: (V * 3,) rest template, vertex-major.
         blend_dirs: (P, V * 3) blend directions matching ``coeffs``, vertex-major.
         affines: (B * 12, J) from :func:`rigid_affines`.
-        weights_t: (J, V) skinning weights, same joint order as ``affines``.
+        skin: skinning weights, same joint order as ``affines``.
         regressor_t: optional (V, K) joint regressor, transposed.
+        output_index: optional (V * 3,) long: for output value ``3 * v + c``, its
+            position ``c * V + u`` in the coordinate-major (3, V) result over the
+            stored vertex order (``u`` is where vertex ``v`` is stored). One
+            gather then both reorders the vertices and makes them vertex-major.
 
     Returns:
         Tuple of vertices (B, V, 3) and regressed joints (B, K, 3) (None without a
         regressor).
     """
-    batch, num_verts = coeffs.shape[0], weights_t.shape[1]
-    step = chunk_size(batch, num_verts, coeffs.device)
+    batch = coeffs.shape[0]
     chunks, joints = [], None
-    for start in range(0, num_verts, step):
-        end = min(num_verts, start + step)
+    # Without autograd every chunk is written straight into one (B, 3, V) result.
+    stacked = None if _needs_grad(coeffs, affines) else coeffs.new_empty(batch, 3, skin.num_vertices)
+    for chunk in skin.chunks(chunk_size(batch, skin.num_vertices, coeffs.device)):
+        start, end = chunk.start, chunk.end
         v_posed = torch.addmm(template[3 * start:3 * end], coeffs, blend_dirs[:, 3 * start:3 * end])
         v_posed = v_posed.view(batch, end - start, 3).transpose(1, 2)  # (B, 3, c)
-        blended = torch.mm(affines, weights_t[:, start:end]).view(batch, 3, 4, end - start)
-        out = _apply_affines(blended, v_posed)  # (B, 3, c)
+        chunk_affines = affines if chunk.joints is None else affines.index_select(1, chunk.joints)
+        blended = torch.mm(chunk_affines, chunk.weights_t).view(batch, 3, 4, end - start)
+        out = _apply_affines(blended, v_posed, None if stacked is None else stacked[:, :, start:end])
         if regressor_t is not None:
             part = torch.mm(out.reshape(batch * 3, -1), regressor_t[start:end])
             joints = part if joints is None else joints + part
-        chunks.append(out.transpose(1, 2))
-    vertices = torch.cat(chunks, dim=1) if len(chunks) > 1 else chunks[0].contiguous()
+        chunks.append(out)
+    if stacked is None:
+        stacked = torch.cat(chunks, dim=2) if len(chunks) > 1 else chunks[0]  # (B, 3, V)
+    if output_index is None:
+        vertices = stacked.transpose(1, 2).contiguous()
+    else:
+        vertices = torch.gather(stacked.reshape(batch, -1), 1, output_index.expand(batch, -1))
+        vertices = vertices.view(batch, -1, 3)
     if joints is not None:
         joints = joints.view(batch, 3, -1).transpose(1, 2).contiguous()
     return vertices, joints

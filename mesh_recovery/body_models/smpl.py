@@ -11,6 +11,7 @@ from mesh_recovery.registry import MODELS
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
 from .lbs import blend_and_skin, forward_kinematics, kinematic_levels, rigid_affines
+from .skinning_weights import SkinningWeights, skinning_vertex_order
 
 # mmpose's per-sample gender codes.
 GENDER_CODES = {'neutral': -1, 'male': 0, 'female': 1}
@@ -32,16 +33,18 @@ class SMPLOutput(NamedTuple):
 class _GenderModel(nn.Module):
     """Per-gender buffers, laid out for the SMPL forward pass.
 
-    Vertex quantities are vertex-major (index 3 * v + c); joint quantities use
-    the depth-sorted joint order of the kinematic tree. Buffers are not persistent:
-    the model files, not checkpoints, are their source.
+    Vertex quantities are vertex-major (index 3 * v + c) with the vertices in
+    ``vertex_order``; joint quantities use the depth-sorted joint order of the
+    kinematic tree. Buffers are not persistent: the model files, not checkpoints,
+    are their source.
     """
 
-    def __init__(self, data: BodyModelData, order: Sequence[int], sorted_parent: Sequence[int]):
+    def __init__(self, data: BodyModelData, order: Sequence[int], sorted_parent: Sequence[int],
+                 vertex_order: np.ndarray):
         super().__init__()
         num_verts, num_betas = data.num_vertices, data.num_betas
-        shapedirs = data.shapedirs.transpose(2, 0, 1).reshape(num_betas, 3 * num_verts)
-        posedirs = data.posedirs.transpose(2, 0, 1).reshape(-1, 3 * num_verts)
+        shapedirs = data.shapedirs[vertex_order].transpose(2, 0, 1).reshape(num_betas, 3 * num_verts)
+        posedirs = data.posedirs[vertex_order].transpose(2, 0, 1).reshape(-1, 3 * num_verts)
         # A flag fixed at init, so the pose-blend product is skipped only for models
         # whose posedirs are exactly zero (the free body model).
         self.has_posedirs = bool(np.any(data.posedirs))
@@ -56,20 +59,25 @@ class _GenderModel(nn.Module):
         joint_template = np.concatenate([joints_t[order], rel_t]).reshape(-1)
         joint_dirs = np.concatenate([joints_d[:, order], rel_d], axis=1).reshape(num_betas, -1)
         buffers = {
-            'template': data.v_template.reshape(-1),
+            'template': data.v_template[vertex_order].reshape(-1),
             'blend_dirs': blend_dirs,
             'joint_template': joint_template,
             'joint_dirs': joint_dirs,
-            'weights_t': data.weights.T[order],
+            'weights_t': data.weights[vertex_order].T[order],
         }
         for name, value in buffers.items():
             self.register_buffer(name, torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)),
                                  persistent=False)
+        self._skins: Dict[Tuple[torch.dtype, torch.device], SkinningWeights] = {}
 
     def tensors(self, dtype: torch.dtype) -> Tuple[Tensor, ...]:
-        """The buffers cast to ``dtype`` (no copy when it already matches)."""
-        names = ('template', 'blend_dirs', 'joint_template', 'joint_dirs', 'weights_t')
-        return tuple(getattr(self, n).to(dtype) for n in names)
+        """The buffers cast to ``dtype`` (no copy when it already matches); skinning
+        weights as :class:`SkinningWeights`, kept per dtype and device."""
+        names = ('template', 'blend_dirs', 'joint_template', 'joint_dirs')
+        key = (dtype, self.weights_t.device)
+        if key not in self._skins:
+            self._skins[key] = SkinningWeights(self.weights_t.to(dtype))
+        return tuple(getattr(self, n).to(dtype) for n in names) + (self._skins[key], )
 
 
 @MODELS.register_module()
@@ -115,8 +123,14 @@ class SMPL(nn.Module):
                                  f'kinematic tree of {neutral.path}')
         levels = kinematic_levels(neutral.parents.tolist())
         self._bounds = levels.bounds
+        # Vertices are stored grouped by the joints that move them (cheaper skinning) and
+        # put back in file order at the end of the forward pass.
+        vertex_order = skinning_vertex_order(neutral.weights)
         self.models = nn.ModuleDict(
-            {g: _GenderModel(d, levels.order, levels.sorted_parent) for g, d in datas.items()})
+            {g: _GenderModel(d, levels.order, levels.sorted_parent, vertex_order) for g, d in datas.items()})
+        unorder = torch.from_numpy(np.argsort(vertex_order))
+        gather_index = (torch.arange(3).unsqueeze(0) * neutral.num_vertices + unorder.unsqueeze(1)).reshape(-1)
+        self.register_buffer('vertex_gather_index', gather_index, persistent=False)
         self.register_buffer('fk_order', torch.tensor(levels.order, dtype=torch.long), persistent=False)
         self.register_buffer('fk_parent_pos', torch.tensor(levels.parent_pos, dtype=torch.long),
                              persistent=False)
@@ -124,7 +138,8 @@ class SMPL(nn.Module):
         self.register_buffer('faces', torch.from_numpy(neutral.faces), persistent=False)
         regressor_t = None
         if joints_regressor is not None:
-            regressor_t = torch.from_numpy(load_joints_regressor(joints_regressor, neutral.num_vertices).T.copy())
+            regressor = load_joints_regressor(joints_regressor, neutral.num_vertices)
+            regressor_t = torch.from_numpy(regressor[:, vertex_order].T.copy())
         self.register_buffer('joints_regressor_t', regressor_t, persistent=False)
         self.num_betas = num_betas
         self.num_vertices = neutral.num_vertices
@@ -149,7 +164,7 @@ class SMPL(nn.Module):
              rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """LBS for one gender: vertices (B, V, 3), depth-sorted joints (B, J, 3), regressed joints."""
         batch, num_joints = betas.shape[0], self.num_joints
-        template, blend_dirs, joint_template, joint_dirs, weights_t = model.tensors(betas.dtype)
+        template, blend_dirs, joint_template, joint_dirs, skin = model.tensors(betas.dtype)
         if model.has_posedirs:
             eye = torch.eye(3, dtype=rotmats.dtype, device=rotmats.device)
             pose_feature = (rotmats[:, 1:] - eye).reshape(batch, -1)
@@ -162,7 +177,8 @@ class SMPL(nn.Module):
             rotmats.index_select(1, self.fk_order), rel_joints, self._bounds, self.fk_parent_pos)
         affines = rigid_affines(world_rot, world_pos, rest_joints)
         regressor_t = None if self.joints_regressor_t is None else self.joints_regressor_t.to(betas.dtype)
-        vertices, joints_reg = blend_and_skin(coeffs, template, blend_dirs, affines, weights_t, regressor_t)
+        vertices, joints_reg = blend_and_skin(coeffs, template, blend_dirs, affines, skin, regressor_t,
+                                              self.vertex_gather_index)
         return vertices, world_pos, joints_reg
 
     def _gender_groups(self, gender: Tensor, batch: int) -> Dict[str, Tensor]:

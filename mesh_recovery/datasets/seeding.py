@@ -15,6 +15,7 @@ dataset copies never see attribute changes made in the main process) and DDP.
 A plain ``int`` index falls back to the dataset's own ``epoch`` attribute
 (``set_epoch``), which reaches forked workers only when they are re-created.
 """
+import hashlib
 import zlib
 from typing import Any, Tuple
 
@@ -22,6 +23,8 @@ import numpy as np
 
 # Key under which datasets hand the per-sample seed to random transforms.
 AUG_SEED_KEY = 'aug_seed'
+# Negative ints enter the key as their 64-bit two's-complement pattern.
+_MASK_64 = 0xFFFFFFFFFFFFFFFF
 
 
 class EpochIndex(int):
@@ -80,6 +83,13 @@ def salt(name: str) -> int:
 
 
 def keyed_rng(*key: int) -> np.random.Generator:
-    """A numpy Generator determined by the integers of ``key`` alone (negative ints allowed)."""
-    # SeedSequence rejects negative entropy: use each int's 64-bit pattern.
-    return np.random.default_rng(tuple(int(k) & 0xFFFFFFFFFFFFFFFF for k in key))
+    """A numpy Generator determined by the integers of ``key`` alone (negative ints allowed).
+
+    The key is hashed (BLAKE2b, 128 bits) into the key of a Philox counter-based
+    generator: unlike ``default_rng(key)`` this skips ``SeedSequence``, which
+    costs more than the few numbers a transform draws from it (it is made for
+    every sample and transform).
+    """
+    data = b''.join((int(k) & _MASK_64).to_bytes(8, 'little') for k in key)
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    return np.random.Generator(np.random.Philox(key=int.from_bytes(digest, 'little')))

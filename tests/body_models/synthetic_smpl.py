@@ -27,8 +27,21 @@ _PY2_GLOBALS = {
 }
 
 
+def _tree_neighbours(parents) -> list:
+    """For each joint: its parent, children and grandparent (the joints moving its skin)."""
+    neighbours = [[] for _ in parents]
+    for joint, parent in enumerate(parents):
+        if parent >= 0:
+            neighbours[joint].append(parent)
+            neighbours[parent].append(joint)
+            if parents[parent] >= 0:
+                neighbours[joint].append(parents[parent])
+    return neighbours
+
+
 def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0,
-                     template_offset: float = 0.0, influences: int = 4) -> Dict[str, np.ndarray]:
+                     template_offset: float = 0.0, influences: int = 4,
+                     local_influences: bool = True) -> Dict[str, np.ndarray]:
     """Random SMPL-layout model arrays (float64 like the official files).
 
     Args:
@@ -36,7 +49,10 @@ def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0
         num_betas: shape components S (300 mimics SMPL 1.1).
         seed: RNG seed.
         template_offset: added to the template's x coordinate (tells models apart).
-        influences: joints per vertex with non-zero skinning weight.
+        influences: joints per vertex with non-zero skinning weight (at most).
+        local_influences: draw the extra influences from the joints next to the
+            vertex's own joint in the tree (parent, children, grandparent), as in
+            SMPL; False draws them from all joints.
 
     Returns:
         Dict with the official keys (plus a few the loader must ignore).
@@ -54,8 +70,12 @@ def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0
     weights = np.zeros((num_vertices, num_joints))
     rows = np.arange(num_vertices)
     weights[rows, owner] = 1.0 + rng.random(num_vertices)
+    neighbours = _tree_neighbours(parents) if local_influences else [list(range(num_joints))] * num_joints
+    table = np.array([n + [n[0]] * (num_joints - len(n)) for n in neighbours])
+    counts = np.array([len(n) for n in neighbours])
     for _ in range(influences - 1):
-        weights[rows, rng.integers(0, num_joints, size=num_vertices)] += rng.random(num_vertices)
+        pick = (rng.random(num_vertices) * counts[owner]).astype(np.int64)
+        weights[rows, table[owner, pick]] += rng.random(num_vertices)
     weights /= weights.sum(1, keepdims=True)
     regressor = np.zeros((num_joints, num_vertices))
     for j in range(num_joints):

@@ -63,7 +63,7 @@ def _write_synthetic_set(directory, smpl, num):
 
 def test_rotation_keeps_pose_and_joints_consistent(symmetric_body_model, tmp_path):
     smpl = _body_model(symmetric_body_model)
-    ann_file = _write_synthetic_set(tmp_path, smpl, 8)
+    ann_file = _write_synthetic_set(tmp_path, smpl, 12)
     pipeline = [
         dict(type='LoadImageFromFile'),
         dict(type='MeshRandomFlip', flip_prob=0.5),
