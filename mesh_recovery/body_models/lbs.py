@@ -9,6 +9,7 @@ from typing import List, NamedTuple, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from .blend_shapes import BlendShapes
 from .skinning_weights import SkinningWeights
 
 
@@ -137,7 +138,7 @@ def _needs_grad(*tensors: Tensor) -> bool:
     return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
-def blend_and_skin(coeffs: Tensor, template: Tensor, blend_dirs: Tensor, affines: Tensor,
+def blend_and_skin(coeffs: Tensor, blend: BlendShapes, affines: Tensor,
                    skin: SkinningWeights, regressor_t: Optional[Tensor] = None,
                    output_index: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
     """Blend shapes, then skin, in vertex chunks; optionally regress joints on the way.
@@ -148,8 +149,7 @@ def blend_and_skin(coeffs: Tensor, template: Tensor, blend_dirs: Tensor, affines
 
     Args:
         coeffs: (B, P) blend coefficients (betas, then pose features if any).
-        template: (V * 3,) rest template, vertex-major.
-        blend_dirs: (P, V * 3) blend directions matching ``coeffs``, vertex-major.
+        blend: rest template and blend directions matching ``coeffs``.
         affines: (B * 12, J) from :func:`rigid_affines`.
         skin: skinning weights, same joint order as ``affines``.
         regressor_t: optional (V, K) joint regressor, transposed.
@@ -166,10 +166,10 @@ def blend_and_skin(coeffs: Tensor, template: Tensor, blend_dirs: Tensor, affines
     chunks, joints = [], None
     # Without autograd every chunk is written straight into one (B, 3, V) result.
     stacked = None if _needs_grad(coeffs, affines) else coeffs.new_empty(batch, 3, skin.num_vertices)
+    posed_chunk = blend.evaluator(coeffs)
     for chunk in skin.chunks(chunk_size(batch, skin.num_vertices, coeffs.device)):
         start, end = chunk.start, chunk.end
-        v_posed = torch.addmm(template[3 * start:3 * end], coeffs, blend_dirs[:, 3 * start:3 * end])
-        v_posed = v_posed.view(batch, end - start, 3).transpose(1, 2)  # (B, 3, c)
+        v_posed = posed_chunk(start, end)  # (B, 3, c)
         chunk_affines = affines if chunk.joints is None else affines.index_select(1, chunk.joints)
         blended = torch.mm(chunk_affines, chunk.weights_t).view(batch, 3, 4, end - start)
         out = _apply_affines(blended, v_posed, None if stacked is None else stacked[:, :, start:end])

@@ -11,6 +11,7 @@ from mesh_recovery.registry import MODELS
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
 from .lbs import blend_and_skin, forward_kinematics, kinematic_levels, rigid_affines
+from .blend_shapes import BlendShapes
 from .skinning_weights import SkinningWeights, skinning_vertex_order
 
 # mmpose's per-sample gender codes.
@@ -68,16 +69,17 @@ class _GenderModel(nn.Module):
         for name, value in buffers.items():
             self.register_buffer(name, torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)),
                                  persistent=False)
-        self._skins: Dict[Tuple[torch.dtype, torch.device], SkinningWeights] = {}
+        self._cache: Dict[Tuple[torch.dtype, torch.device], Tuple[BlendShapes, SkinningWeights]] = {}
 
-    def tensors(self, dtype: torch.dtype) -> Tuple[Tensor, ...]:
-        """The buffers cast to ``dtype`` (no copy when it already matches); skinning
-        weights as :class:`SkinningWeights`, kept per dtype and device."""
-        names = ('template', 'blend_dirs', 'joint_template', 'joint_dirs')
+    def tensors(self, dtype: torch.dtype) -> Tuple[BlendShapes, Tensor, Tensor, SkinningWeights]:
+        """Blend shapes, joint template and directions, and skinning weights in ``dtype``
+        (blend shapes and skinning weights are kept per dtype and device)."""
         key = (dtype, self.weights_t.device)
-        if key not in self._skins:
-            self._skins[key] = SkinningWeights(self.weights_t.to(dtype))
-        return tuple(getattr(self, n).to(dtype) for n in names) + (self._skins[key], )
+        if key not in self._cache:
+            self._cache[key] = (BlendShapes(self.template.to(dtype), self.blend_dirs.to(dtype)),
+                                SkinningWeights(self.weights_t.to(dtype)))
+        blend, skin = self._cache[key]
+        return blend, self.joint_template.to(dtype), self.joint_dirs.to(dtype), skin
 
 
 @MODELS.register_module()
@@ -164,7 +166,7 @@ class SMPL(nn.Module):
              rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """LBS for one gender: vertices (B, V, 3), depth-sorted joints (B, J, 3), regressed joints."""
         batch, num_joints = betas.shape[0], self.num_joints
-        template, blend_dirs, joint_template, joint_dirs, skin = model.tensors(betas.dtype)
+        blend, joint_template, joint_dirs, skin = model.tensors(betas.dtype)
         if model.has_posedirs:
             eye = torch.eye(3, dtype=rotmats.dtype, device=rotmats.device)
             pose_feature = (rotmats[:, 1:] - eye).reshape(batch, -1)
@@ -177,7 +179,7 @@ class SMPL(nn.Module):
             rotmats.index_select(1, self.fk_order), rel_joints, self._bounds, self.fk_parent_pos)
         affines = rigid_affines(world_rot, world_pos, rest_joints)
         regressor_t = None if self.joints_regressor_t is None else self.joints_regressor_t.to(betas.dtype)
-        vertices, joints_reg = blend_and_skin(coeffs, template, blend_dirs, affines, skin, regressor_t,
+        vertices, joints_reg = blend_and_skin(coeffs, blend, affines, skin, regressor_t,
                                               self.vertex_gather_index)
         return vertices, world_pos, joints_reg
 

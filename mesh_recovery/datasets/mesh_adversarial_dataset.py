@@ -10,7 +10,7 @@ from torch.utils.data import Dataset
 
 from mesh_recovery.registry import DATASETS
 
-from .seeding import EpochIndex, keyed_rng, salt, split_index
+from .seeding import EpochIndex, keyed_index, salt, split_index
 
 _PAIR_SALT = salt('MeshAdversarialDataset.pair')
 
@@ -79,8 +79,7 @@ class MeshAdversarialDataset(Dataset):
     def adversarial_index(self, idx: Any) -> int:
         """The MoSh index paired with training index ``idx`` in its epoch."""
         index, epoch, sampler_seed = split_index(idx, len(self), self.epoch)
-        rng = keyed_rng(self.seed, sampler_seed, epoch, index, _PAIR_SALT)
-        return int(rng.integers(len(self.adversarial_dataset)))
+        return keyed_index(len(self.adversarial_dataset), self.seed, sampler_seed, epoch, index, _PAIR_SALT)
 
     def __getitem__(self, idx: Any) -> Any:
         """Training sample ``idx`` with ``mosh_theta`` (85,) float32 of its MoSh partner."""

@@ -82,14 +82,28 @@ def salt(name: str) -> int:
     return zlib.crc32(name.encode('utf-8'))
 
 
+def _key_digest(key: Tuple[int, ...]) -> int:
+    """A 128-bit BLAKE2b hash of the integers of ``key``."""
+    data = b''.join((int(k) & _MASK_64).to_bytes(8, 'little') for k in key)
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), 'little')
+
+
 def keyed_rng(*key: int) -> np.random.Generator:
     """A numpy Generator determined by the integers of ``key`` alone (negative ints allowed).
 
-    The key is hashed (BLAKE2b, 128 bits) into the key of a Philox counter-based
-    generator: unlike ``default_rng(key)`` this skips ``SeedSequence``, which
-    costs more than the few numbers a transform draws from it (it is made for
-    every sample and transform).
+    The key is hashed into the key of a Philox counter-based generator: unlike
+    ``default_rng(key)`` this skips ``SeedSequence``, which costs more than the
+    few numbers a transform draws from it (one is made per sample and transform).
     """
-    data = b''.join((int(k) & _MASK_64).to_bytes(8, 'little') for k in key)
-    digest = hashlib.blake2b(data, digest_size=16).digest()
-    return np.random.Generator(np.random.Philox(key=int.from_bytes(digest, 'little')))
+    return np.random.Generator(np.random.Philox(key=_key_digest(key)))
+
+
+def keyed_index(size: int, *key: int) -> int:
+    """An index uniform in ``[0, size)`` determined by ``key`` alone.
+
+    One draw straight from the key's hash (no generator); with 128 bits the
+    modulo bias is below ``size / 2**128``.
+    """
+    if size <= 0:
+        raise ValueError(f'keyed_index needs a positive size, got {size}')
+    return _key_digest(key) % size

@@ -11,7 +11,10 @@ model = dict(
         type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
     backbone=dict(type='ResNet', depth=18, channels_last=True),
-    mesh_head=dict(type='HMRMeshHead', in_channels=512, smpl_mean_params='models/free_body/mean_params.npz'),
+    # No dropout in the head: over a 13-epoch schedule it only slowed learning (MPJPE-PA
+    # 157 vs 173 mm after 4 epochs, docs/benchmarks.md).
+    mesh_head=dict(type='HMRMeshHead', in_channels=512, smpl_mean_params='models/free_body/mean_params.npz',
+                   dropout=0.0),
     discriminator=dict(type='SMPLDiscriminator'),
     smpl=dict(type='SMPL', smpl_path='models/free_body/body_model.npz',
               joints_regressor='models/free_body/joints_regressor_spin24.npy'),
@@ -26,7 +29,9 @@ model = dict(
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MeshRandomFlip', flip_prob=0.5),
-    dict(type='MeshGetRandomScaleRotation', rot_factor=30, scale_factor=0.25, rot_prob=0.6),
+    # Scale jitter only: the synthetic views already vary in heading and pitch, the test
+    # set has no in-plane roll, and the short schedule learns faster without it.
+    dict(type='MeshGetRandomScaleRotation', rot_factor=30, scale_factor=0.25, rot_prob=0.0),
     dict(type='MeshAffine', img_res=img_res),
     # Per-channel gains commute with the crop up to rounding; on the crop they cost 20x less.
     dict(type='MeshRandomChannelNoise', noise_factor=0.4),

@@ -1,6 +1,4 @@
 """The affine crop of mmpose 0.x mesh recovery."""
-from typing import Tuple
-
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -8,15 +6,6 @@ from mmcv.transforms import BaseTransform
 from mesh_recovery.geometry.transforms import (affine_transform_points, get_affine_transform,
                                                rotate_global_orient, rotate_points_3d)
 from mesh_recovery.registry import TRANSFORMS
-
-
-def _samples_inside(matrix: np.ndarray, res: int, shape: Tuple[int, int]) -> bool:
-    """Whether warping to a ``res`` x ``res`` crop with ``matrix`` reads only pixels of an
-    image of ``shape`` (H, W), with one pixel to spare for the bilinear neighbour and rounding."""
-    grid = np.array([[0.0, 0.0, 1.0], [res - 1.0, 0.0, 1.0], [0.0, res - 1.0, 1.0], [res - 1.0, res - 1.0, 1.0]])
-    corners = grid @ cv2.invertAffineTransform(matrix).T
-    height, width = shape
-    return bool(corners.min() >= 1.0 and corners[:, 0].max() <= width - 3.0 and corners[:, 1].max() <= height - 3.0)
 
 
 @TRANSFORMS.register_module()
@@ -80,11 +69,7 @@ class MeshAffine(BaseTransform):
             width = img.shape[1]
             mirror = np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
             img, matrix = img[:, ::-1], matrix @ mirror
-        res = self.img_res
-        # Where every bilinear tap lies inside the image the border mode cannot change the
-        # result, and OpenCV's replicate path runs about twice as fast as the constant one.
-        border = cv2.BORDER_REPLICATE if _samples_inside(matrix, res, img.shape[:2]) else cv2.BORDER_CONSTANT
-        return cv2.warpAffine(img, matrix, (res, res), flags=cv2.INTER_LINEAR, borderMode=border)
+        return cv2.warpAffine(img, matrix, (self.img_res, self.img_res), flags=cv2.INTER_LINEAR)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(img_res={self.img_res})'
