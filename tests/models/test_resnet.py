@@ -1,4 +1,4 @@
-"""ResNet backbone: torchvision names, local-only pretrained loading, channels_last."""
+"""ResNet backbone: torchvision names, local-only pretrained loading, channels_last, autocast."""
 import pytest
 import torch
 import torchvision
@@ -69,3 +69,23 @@ def test_channels_last_matches_contiguous():
     out = fast(x)[0]
     assert out.is_contiguous(memory_format=torch.channels_last)
     assert torch.allclose(out, plain(x)[0], atol=1e-4)
+
+
+def test_bfloat16_autocast_backbone_returns_close_float32_features():
+    torch.manual_seed(0)
+    plain = ResNet(depth=18).eval()
+    fast = ResNet(depth=18, autocast_dtype='bfloat16').eval()
+    fast.load_state_dict(plain.state_dict())
+    x = torch.randn(2, 3, 64, 64, requires_grad=True)
+    out, ref = fast(x)[0], plain(x)[0]
+    assert out.dtype == torch.float32
+    # bfloat16 keeps 8 bits of mantissa: a few percent over 18 layers, not more.
+    assert 0 < ((out - ref).norm() / ref.norm()).item() < 0.1
+    out.sum().backward()
+    assert x.grad is not None and all(p.grad is not None for p in fast.parameters())
+    assert all(p.dtype == torch.float32 for p in fast.parameters())
+
+
+def test_bad_autocast_dtype():
+    with pytest.raises(ValueError, match='autocast_dtype'):
+        ResNet(depth=18, autocast_dtype='int8')

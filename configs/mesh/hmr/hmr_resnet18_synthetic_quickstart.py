@@ -10,7 +10,10 @@ model = dict(
     data_preprocessor=dict(
         type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
-    backbone=dict(type='ResNet', depth=18, channels_last=True),
+    # bfloat16 convolutions (backbone only; head, body model and losses stay float32):
+    # 0.49 instead of 0.74 s per step on a 2-core Zen 4. On CPUs without AVX512-BF16 set
+    # autocast_dtype=None (emulated bfloat16 is slower than float32).
+    backbone=dict(type='ResNet', depth=18, channels_last=True, autocast_dtype='bfloat16'),
     # No dropout in the head: over a 13-epoch schedule it only slowed learning (MPJPE-PA
     # 157 vs 173 mm after 4 epochs, docs/benchmarks.md).
     mesh_head=dict(type='HMRMeshHead', in_channels=512, smpl_mean_params='models/free_body/mean_params.npz',
@@ -68,7 +71,7 @@ val_dataloader = test_dataloader
 test_evaluator = dict(type='JointError')
 val_evaluator = test_evaluator
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=13, val_interval=13)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=20)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -76,9 +79,9 @@ optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2.5e-4, foreach=True)),
     discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, foreach=True)))
-# One step decay for the last two epochs; each optimizer has its own schedule.
+# One step decay for the last three epochs; each optimizer has its own schedule.
 param_scheduler = dict(
-    generator=[dict(type='MultiStepLR', milestones=[11], gamma=0.1, by_epoch=True)],
-    discriminator=[dict(type='MultiStepLR', milestones=[11], gamma=0.1, by_epoch=True)])
+    generator=[dict(type='MultiStepLR', milestones=[17], gamma=0.1, by_epoch=True)],
+    discriminator=[dict(type='MultiStepLR', milestones=[17], gamma=0.1, by_epoch=True)])
 
 default_hooks = dict(logger=dict(type='LoggerHook', interval=20))

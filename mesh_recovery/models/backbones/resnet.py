@@ -17,6 +17,7 @@ _ARCHS = {
     152: torchvision.models.resnet152,
 }
 _STAGES = ('layer1', 'layer2', 'layer3', 'layer4')
+_AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16, 'float16': torch.float16}
 
 
 @MODELS.register_module()
@@ -37,6 +38,12 @@ class ResNet(BaseModule):
             format (faster convolutions on CPU; numerically equivalent).
         norm_eval: Keep BatchNorm layers in eval mode while training (frozen
             statistics, e.g. for fine-tuning with small per-GPU batches).
+        autocast_dtype: Run the backbone alone under ``torch.autocast`` in this
+            dtype (``'bfloat16'`` or ``'float16'``; None: full precision) and
+            return float32 features, so the head, the body model and the losses
+            stay in float32. On CPUs with AVX512-BF16 (AMD Zen 4, Intel Sapphire
+            Rapids) bfloat16 makes a ResNet-18 training step about 2.5x faster;
+            on older CPUs it is emulated and slower.
         init_cfg: mmengine initialisation config.
 
     Shapes:
@@ -45,8 +52,12 @@ class ResNet(BaseModule):
     """
 
     def __init__(self, depth: int = 50, out_indices: Sequence[int] = (3,), pretrained: Optional[str] = None,
-                 channels_last: bool = False, norm_eval: bool = False, init_cfg: Optional[dict] = None) -> None:
+                 channels_last: bool = False, norm_eval: bool = False, autocast_dtype: Optional[str] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if autocast_dtype not in _AUTOCAST_DTYPES:
+            raise ValueError(f'ResNet autocast_dtype must be one of {list(_AUTOCAST_DTYPES)}, got {autocast_dtype!r}')
+        self.autocast_dtype = _AUTOCAST_DTYPES[autocast_dtype]
         if depth not in _ARCHS:
             raise ValueError(f'ResNet depth must be one of {sorted(_ARCHS)}, got {depth}')
         out_indices = tuple(out_indices)
@@ -126,6 +137,13 @@ class ResNet(BaseModule):
         """
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
+        if self.autocast_dtype is None:
+            return self._stages(x)
+        with torch.autocast(device_type=x.device.type, dtype=self.autocast_dtype):
+            outs = self._stages(x)
+        return tuple(out.float() for out in outs)
+
+    def _stages(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         outs = []
         for index, name in enumerate(_STAGES[:max(self.out_indices) + 1]):
