@@ -89,3 +89,19 @@ def test_bfloat16_autocast_backbone_returns_close_float32_features():
 def test_bad_autocast_dtype():
     with pytest.raises(ValueError, match='autocast_dtype'):
         ResNet(depth=18, autocast_dtype='int8')
+
+
+def test_auto_autocast_follows_native_bfloat16_support(monkeypatch):
+    from mesh_recovery.models.backbones import resnet
+    assert resnet.native_bfloat16(torch.device('meta')) is None
+    assert resnet.native_bfloat16(torch.device('cpu')) in (None, torch.bfloat16)
+    torch.manual_seed(0)
+    plain = ResNet(depth=18).eval()
+    auto = ResNet(depth=18, autocast_dtype='auto').eval()
+    auto.load_state_dict(plain.state_dict())
+    x = torch.randn(1, 3, 64, 64)
+    monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: None)
+    assert torch.equal(auto(x)[0], plain(x)[0])
+    monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: torch.bfloat16)
+    out = auto(x)[0]
+    assert out.dtype == torch.float32 and not torch.equal(out, plain(x)[0])

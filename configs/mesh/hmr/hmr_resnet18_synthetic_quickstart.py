@@ -10,10 +10,9 @@ model = dict(
     data_preprocessor=dict(
         type='ImgDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True),
-    # bfloat16 convolutions (backbone only; head, body model and losses stay float32):
-    # 0.49 instead of 0.74 s per step on a 2-core Zen 4. On CPUs without AVX512-BF16 set
-    # autocast_dtype=None (emulated bfloat16 is slower than float32).
-    backbone=dict(type='ResNet', depth=18, channels_last=True, autocast_dtype='bfloat16'),
+    # bfloat16 convolutions where the CPU has them (backbone only; head, body model and
+    # losses stay float32): 0.49 instead of 0.74 s per step on a 2-core Zen 4.
+    backbone=dict(type='ResNet', depth=18, channels_last=True, autocast_dtype='auto'),
     # No dropout in the head: over a 13-epoch schedule it only slowed learning (MPJPE-PA
     # 157 vs 173 mm after 4 epochs, docs/benchmarks.md).
     mesh_head=dict(type='HMRMeshHead', in_channels=512, smpl_mean_params='models/free_body/mean_params.npz',
