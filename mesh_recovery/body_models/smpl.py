@@ -8,10 +8,10 @@ from torch import Tensor, nn
 
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
+from .blend_shapes import BlendShapes
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
 from .lbs import blend_and_skin, forward_kinematics, kinematic_levels, rigid_affines
-from .blend_shapes import BlendShapes
 from .skinning_weights import SkinningWeights, skinning_vertex_order
 
 # mmpose's per-sample gender codes.
