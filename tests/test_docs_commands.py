@@ -49,7 +49,7 @@ RUN_BY_TESTS: Dict[str, str] = {
     'python tools/build_body_model.py': 'tests/body_models/test_free_body.py::test_rebuild_matches_committed',
     'python tools/train.py configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py --work-dir work_dirs/quickstart':
         TRAIN_AND_TEST,
-    'python tools/test.py configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py work_dirs/quickstart/epoch_13.pth '
+    'python tools/test.py configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py work_dirs/quickstart/epoch_20.pth '
     '--eval=joint_error': TRAIN_AND_TEST,
     # The released checkpoint's layout is tested in tests/models/test_checkpoint.py.
     f'python tools/test.py configs/mesh/hmr/hmr_resnet_50.py {CHECKPOINT} --eval=joint_error': TRAIN_AND_TEST,
@@ -355,6 +355,22 @@ def test_mapped_test_exists_and_command_is_documented(command):
     source = (REPO / test_file).read_text(encoding='utf-8')
     assert re.search(rf'^def {test_name}\(', source, flags=re.M), f'{test_id} does not exist'
     assert any(command == documented for _, documented in DOC_COMMANDS), f'stale RUN_BY_TESTS entry: {command}'
+
+
+def test_documented_checkpoints_are_ones_training_keeps():
+    """A ``work_dirs/.../epoch_N.pth`` after a config must be among its last kept epochs."""
+    from mmengine.config import Config
+    found = 0
+    for doc, command in DOC_COMMANDS:
+        match = re.search(r'(configs/\S+\.py) work_dirs/\S+/epoch_(\d+)\.pth', command)
+        if not match:
+            continue
+        found += 1
+        cfg = Config.fromfile(str(REPO / match.group(1)))
+        last, keep = cfg.train_cfg.max_epochs, cfg.default_hooks.checkpoint.get('max_keep_ckpts', -1)
+        kept = range(1 if keep <= 0 else last - keep + 1, last + 1)
+        assert int(match.group(2)) in kept, f'{doc}: {command} names a checkpoint {match.group(1)} does not keep'
+    assert found
 
 
 def test_contract_commands_are_documented_verbatim():
