@@ -40,8 +40,7 @@ def _tree_neighbours(parents) -> list:
 
 
 def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0,
-                     template_offset: float = 0.0, influences: int = 4,
-                     local_influences: bool = True) -> Dict[str, np.ndarray]:
+                     template_offset: float = 0.0, influences: int = 4) -> Dict[str, np.ndarray]:
     """Random SMPL-layout model arrays (float64 like the official files).
 
     Args:
@@ -49,10 +48,9 @@ def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0
         num_betas: shape components S (300 mimics SMPL 1.1).
         seed: RNG seed.
         template_offset: added to the template's x coordinate (tells models apart).
-        influences: joints per vertex with non-zero skinning weight (at most).
-        local_influences: draw the extra influences from the joints next to the
-            vertex's own joint in the tree (parent, children, grandparent), as in
-            SMPL; False draws them from all joints.
+        influences: joints per vertex with non-zero skinning weight (at most): the
+            vertex's own joint and joints next to it in the tree (parent, children,
+            grandparent), as in SMPL.
 
     Returns:
         Dict with the official keys (plus a few the loader must ignore).
@@ -70,7 +68,7 @@ def make_smpl_arrays(num_vertices: int = 800, num_betas: int = 10, seed: int = 0
     weights = np.zeros((num_vertices, num_joints))
     rows = np.arange(num_vertices)
     weights[rows, owner] = 1.0 + rng.random(num_vertices)
-    neighbours = _tree_neighbours(parents) if local_influences else [list(range(num_joints))] * num_joints
+    neighbours = _tree_neighbours(parents)
     table = np.array([n + [n[0]] * (num_joints - len(n)) for n in neighbours])
     counts = np.array([len(n) for n in neighbours])
     for _ in range(influences - 1):

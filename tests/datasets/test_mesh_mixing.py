@@ -145,3 +145,13 @@ def test_config_builds_through_mmengine_runner(tmp_path, sub_configs):
     assert first['mosh_theta'].shape == (4, 85)
     assert [tuple(s) for s in zip(*first['aug_seed'])][0][:3] == (0, 11, 0)
     assert [tuple(s) for s in zip(*second['aug_seed'])][0][:3] == (0, 11, 1)
+
+
+def test_keyed_index_depends_on_the_key_alone_and_rejects_empty_ranges():
+    from mesh_recovery.datasets.seeding import keyed_index
+    assert keyed_index(1000, 1, 2, 3) == keyed_index(1000, 1, 2, 3)
+    draws = {keyed_index(1000, 0, 0, epoch, 7) for epoch in range(50)}
+    assert len(draws) > 40 and all(0 <= d < 1000 for d in draws)
+    assert keyed_index(1000, -1, 5) != keyed_index(1000, 1, 5)  # negative ints are distinct keys
+    with pytest.raises(ValueError, match='positive size, got 0'):
+        keyed_index(0, 1, 2)

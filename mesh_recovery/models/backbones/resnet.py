@@ -1,4 +1,5 @@
 """ResNet backbone over torchvision, with torchvision / mmpose parameter names."""
+import functools
 import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -22,9 +23,15 @@ _AUTOCAST_DTYPES = {None: None, 'bfloat16': torch.bfloat16, 'float16': torch.flo
 
 def native_bfloat16(device: torch.device) -> Optional[torch.dtype]:
     """``torch.bfloat16`` if ``device`` computes in bfloat16 natively, else None."""
-    if device.type == 'cuda':
+    return _native_bfloat16(device.type)
+
+
+@functools.lru_cache(maxsize=None)
+def _native_bfloat16(device_type: str) -> Optional[torch.dtype]:
+    # Asked on every forward pass: answer once per device type.
+    if device_type == 'cuda':
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    if device.type == 'cpu':
+    if device_type == 'cpu':
         # Private torch helpers: if a release drops them, stay in full precision.
         checks = [getattr(torch.cpu, name, None) for name in ('_is_avx512_bf16_supported', '_is_amx_tile_supported')]
         return torch.bfloat16 if any(check is not None and check() for check in checks) else None
