@@ -9,8 +9,8 @@ run); medians are printed too.
 
 Model: ``--model PATH`` (any SMPL-format .pkl/.npz), else models/smpl/SMPL_NEUTRAL.pkl
 if present, else a synthetic model with SMPL's sizes (6890 vertices, 24 joints,
-dense random posedirs, 4 skinning influences per vertex) written in the official
-pickle layout.
+dense random posedirs, each vertex skinned by up to 4 neighbouring joints of the tree,
+as in SMPL) written in the official pickle layout.
 
 Run: ``python benchmarks/bench_smpl.py [--batches 1,64,512] [--threads N] [--rounds R]``.
 The last line is ``RESULT smpl_speedup_b64=X``: forward at batch 64, smplx time / ours.
