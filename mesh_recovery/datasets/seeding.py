@@ -82,7 +82,7 @@ def salt(name: str) -> int:
     return zlib.crc32(name.encode('utf-8'))
 
 
-def _key_digest(key: Tuple[int, ...]) -> int:
+def key_digest(key: Tuple[int, ...]) -> int:
     """A 128-bit BLAKE2b hash of the integers of ``key``."""
     data = b''.join((int(k) & _MASK_64).to_bytes(8, 'little') for k in key)
     return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), 'little')
@@ -95,7 +95,7 @@ def keyed_rng(*key: int) -> np.random.Generator:
     ``default_rng(key)`` this skips ``SeedSequence``, which costs more than the
     few numbers a transform draws from it (one is made per sample and transform).
     """
-    return np.random.Generator(np.random.Philox(key=_key_digest(key)))
+    return np.random.Generator(np.random.Philox(key=key_digest(key)))
 
 
 def keyed_index(size: int, *key: int) -> int:
@@ -106,4 +106,4 @@ def keyed_index(size: int, *key: int) -> int:
     """
     if size <= 0:
         raise ValueError(f'keyed_index needs a positive size, got {size}')
-    return _key_digest(key) % size
+    return key_digest(key) % size

@@ -241,3 +241,35 @@ def test_pack_collate_and_preprocess(fixtures_dir):
         [58.395, 57.12, 57.375], dtype=torch.float64)
     np.testing.assert_allclose(out['inputs'][2, :, 100, 50].double(), rgb, atol=1e-5)
     assert out['data_samples']['gt_keypoints_3d'].shape == (4, 24, 4)
+
+
+def test_keyed_transform_streams_equal_keyed_rng_in_every_thread():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mesh_recovery.datasets.seeding import keyed_rng, salt
+    noise = MeshRandomChannelNoise(0.4)
+
+    def draws(epoch):
+        # The transform re-keys one generator per thread; the stream must be keyed_rng's.
+        return noise.rng({'aug_seed': (0, 5, epoch, 3)}).random(4)
+
+    expected = [keyed_rng(0, 5, epoch, 3, salt('MeshRandomChannelNoise')).random(4) for epoch in range(40)]
+    np.testing.assert_array_equal(np.array([draws(e) for e in range(40)]), expected)
+    with ThreadPoolExecutor(4) as pool:
+        np.testing.assert_array_equal(np.array(list(pool.map(draws, range(40)))), expected)
+
+
+def test_load_image_rejects_empty_files_and_folders(tmp_path):
+    (tmp_path / 'empty.jpg').write_bytes(b'')
+    with pytest.raises(OSError, match=r'empty\.jpg \(dataset index 4\).*decoded'):
+        LoadImageFromFile()({'img_path': str(tmp_path / 'empty.jpg'), 'sample_idx': 4})
+    (tmp_path / 'folder.jpg').mkdir()
+    with pytest.raises(OSError, match=r'folder\.jpg \(dataset index 5\) is a directory'):
+        LoadImageFromFile()({'img_path': str(tmp_path / 'folder.jpg'), 'sample_idx': 5})
+
+
+def test_load_image_decodes_like_imread(fixtures_dir):
+    path = str(fixtures_dir / 'h36m' / 'S1_Directions_1.54138969_000001.jpg')
+    np.testing.assert_array_equal(LoadImageFromFile()({'img_path': path})['img'], cv2.imread(path))
+    gray = LoadImageFromFile(color_type='grayscale')({'img_path': path})['img']
+    np.testing.assert_array_equal(gray, cv2.imread(path, cv2.IMREAD_GRAYSCALE))
