@@ -24,6 +24,12 @@ def test_blend_shapes_layouts_agree_with_the_formula(monkeypatch, onednn):
     tall = BlendShapes(template, dirs).tall(coeffs)
     assert tall.shape == (num_verts, 3, 40)
     torch.testing.assert_close(tall, expected.permute(1, 2, 0), rtol=1e-5, atol=1e-5)
+    # New values in the same memory must give new results (no kernel caches by address).
+    layer, reused = BlendShapes(template, dirs), coeffs.clone()
+    for scale in (1.0, -2.0):
+        reused.copy_(coeffs * scale)
+        torch.testing.assert_close(layer.tall(reused), (template + reused @ dirs).view(40, num_verts, 3).permute(1, 2, 0),
+                                   rtol=1e-5, atol=1e-4)
     # With autograd the tall product falls back to torch.mm and carries gradients.
     leaf = coeffs.clone().requires_grad_()
     BlendShapes(template, dirs).tall(leaf).sum().backward()
