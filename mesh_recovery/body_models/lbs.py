@@ -202,7 +202,8 @@ def _blend_and_skin_wide(coeffs: Tensor, blend: BlendShapes, affines: Tensor, sk
         if regressor_t is not None:
             part = torch.mm(out.reshape(batch * 3, -1), regressor_t[start:end])
             joints = part if joints is None else joints + part
-        chunks.append(out)
+        if stacked is None:
+            chunks.append(out)
     if stacked is None:
         stacked = torch.cat(chunks, dim=2) if len(chunks) > 1 else chunks[0]  # (B, 3, V)
     if output_index is None:

@@ -76,6 +76,13 @@ def test_tall_and_wide_paths_give_the_same_smpl_outputs_and_gradients(neutral_pk
                 assert (a - b).abs().max() < 1e-5 * b.abs().max()
     expected = torch.einsum('kv,bvc->bkc', torch.from_numpy(regressor), tall.vertices.detach())
     torch.testing.assert_close(tall.joints.detach(), expected, atol=1e-4, rtol=1e-5)
+    model.double()
+    monkeypatch.setattr(lbs, 'TALL_LAYOUT_MIN_BATCH', 32)
+    tall64 = model(betas.double(), pose.double())
+    monkeypatch.setattr(lbs, 'TALL_LAYOUT_MIN_BATCH', 10 ** 9)
+    for a, b in zip(tall64, model(betas.double(), pose.double())):
+        assert a.dtype == torch.float64
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
 
 
 def test_sparse_chunks_skin_exactly_like_all_joints():
