@@ -4,7 +4,7 @@ One worker's work per sample is measured through the full training dataset stack
 the HMR recipe: ``MeshAdversarialDataset(MeshMixDataset(...), MoshDataset)`` with the
 mmpose train pipeline (load, channel noise, flip, scale/rotation, affine crop to 224,
 packing) and ``EpochAwareSampler``-style indices. The baseline, timed in the same run on
-the same files in alternating rounds, is a bare ``cv2.imread`` loop (the floor any
+the same files, alternating sample by sample, is a bare ``cv2.imread`` (the floor any
 pipeline pays). Both run with OpenCV threading off, as in a DataLoader worker under
 mmengine's ``env_cfg.mp_cfg.opencv_num_threads=0``, and with glibc's allocator tuned by
 ``mesh_recovery.datasets.allocator.tune_malloc_for_images`` (``--malloc tuned``, the
@@ -118,12 +118,13 @@ def _minor_faults() -> int:
 def compare_with_decode(dataset: MeshAdversarialDataset, rounds: int, per_round: int) -> Dict[str, float]:
     """Per-sample seconds and page faults of the pipeline and of cv2.imread (medians over rounds).
 
-    Each round times ``per_round`` pipeline samples, then ``per_round`` bare
-    decodes of the same files; the ratio is taken per round, so load from
-    other processes on the shared machine drifting between rounds cancels.
-    Times are this process's CPU time (what a worker spends per sample; wall
-    time on a shared 2-core machine mostly measures the other processes);
-    wall-clock ratios are reported alongside.
+    Each round alternates sample by sample: one pipeline sample, then a bare
+    decode of the same file, ``per_round`` times; the ratio is taken per
+    round. Alternating this finely makes load from other processes on the
+    shared machine, which comes and goes within a fraction of a second, hit
+    both alike. Times are this process's CPU time (what a worker spends per
+    sample; wall time on a shared 2-core machine mostly measures the other
+    processes); wall-clock ratios are reported alongside.
     """
     mix = dataset.train_dataset
     stats: Dict[str, List[float]] = {'pipeline_s': [], 'decode_s': [], 'ratio': [], 'wall_ratio': [],
@@ -131,23 +132,24 @@ def compare_with_decode(dataset: MeshAdversarialDataset, rounds: int, per_round:
     for epoch in range(rounds + 1):  # round 0 warms caches and imports
         indices = [EpochIndex(i % len(dataset), epoch) for i in range(per_round)]
         paths = [mix.get_data_info(index)['img_path'] for index in indices]
-        faults, start, wall = _minor_faults(), time.process_time(), time.perf_counter()
-        for index in indices:
-            sample = dataset[index]
-        pipeline_s, pipeline_faults = time.process_time() - start, _minor_faults() - faults
-        pipeline_wall = time.perf_counter() - wall
-        faults, start, wall = _minor_faults(), time.process_time(), time.perf_counter()
-        for path in paths:
-            img = cv2.imread(path)
-        decode_s, decode_faults = time.process_time() - start, _minor_faults() - faults
-        decode_wall = time.perf_counter() - wall
+        totals = dict.fromkeys(('pipeline_s', 'decode_s', 'pipeline_wall', 'decode_wall', 'pipeline_faults',
+                                'decode_faults'), 0.0)
+        for index, path in zip(indices, paths):
+            for phase in ('pipeline', 'decode'):
+                faults, start, wall = _minor_faults(), time.process_time(), time.perf_counter()
+                if phase == 'pipeline':
+                    sample = dataset[index]
+                else:
+                    img = cv2.imread(path)
+                totals[f'{phase}_s'] += time.process_time() - start
+                totals[f'{phase}_wall'] += time.perf_counter() - wall
+                totals[f'{phase}_faults'] += _minor_faults() - faults
         assert sample['inputs'].shape == (3, 224, 224) and img is not None
         if epoch:
-            for key, value in (('pipeline_s', pipeline_s), ('decode_s', decode_s),
-                               ('pipeline_faults', pipeline_faults), ('decode_faults', decode_faults)):
-                stats[key].append(value / per_round)
-            stats['ratio'].append(pipeline_s / decode_s)
-            stats['wall_ratio'].append(pipeline_wall / decode_wall)
+            for key in ('pipeline_s', 'decode_s', 'pipeline_faults', 'decode_faults'):
+                stats[key].append(totals[key] / per_round)
+            stats['ratio'].append(totals['pipeline_s'] / totals['decode_s'])
+            stats['wall_ratio'].append(totals['pipeline_wall'] / totals['decode_wall'])
     return {key: statistics.median(values) for key, values in stats.items()}
 
 
