@@ -9,15 +9,20 @@ from torch import Tensor
 TALL_LAYOUT_MIN_BATCH = 32
 
 
-@functools.lru_cache(maxsize=None)
 def onednn_gemm_available() -> bool:
-    """Whether torch's oneDNN linear kernel runs here and matches ``torch.mm``.
+    """Whether torch's oneDNN linear kernel is enabled, runs here and matches ``torch.mm``.
 
     It is a private torch op (the one torch.compile uses for CPU linear layers),
-    so it is probed once and the MKL/BLAS product is used when it is missing,
-    disabled (``torch.backends.mkldnn.enabled = False``) or wrong.
+    so it is probed once per process, and the MKL/BLAS product is used when it
+    is missing, wrong, or switched off (``torch.backends.mkldnn.enabled = False``,
+    checked on every call).
     """
-    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
+    return bool(torch.backends.mkldnn.enabled) and _onednn_gemm_works()
+
+
+@functools.lru_cache(maxsize=None)
+def _onednn_gemm_works() -> bool:
+    if not torch.backends.mkldnn.is_available():
         return False
     try:
         gen = torch.Generator().manual_seed(0)
