@@ -126,7 +126,8 @@ def main() -> None:
         betas = torch.randn(batch, ours.num_betas)
         rotmats = axis_angle_to_matrix(torch.randn(batch, ours.num_joints, 3) * 0.6)
         calls = make_calls(ours, ref, betas, rotmats)
-        rounds = args.rounds or max(5, min(100, 3000 // batch))
+        # Enough rounds (about 10 s per batch size) for the minimum to find quiet moments on a shared machine.
+        rounds = args.rounds or max(5, min(100, 6000 // batch))
         times = interleaved(calls, rounds)
         stats = {k: (min(v) * 1e3, float(np.median(v)) * 1e3) for k, v in times.items()}
         for mode, label in (('fwd', 'forward'), ('bwd', 'fwd+bwd')):
