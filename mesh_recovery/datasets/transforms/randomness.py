@@ -21,8 +21,6 @@ from mmcv.transforms import BaseTransform
 
 from ..seeding import AUG_SEED_KEY, key_digest, keyed_rng, salt
 
-_MASK_64 = 0xFFFFFFFFFFFFFFFF
-
 
 class _RekeyedPhilox:
     """The generator of :func:`keyed_rng` for any key, re-keying one Philox instead of building one.
@@ -40,8 +38,9 @@ class _RekeyedPhilox:
         self._state = self._bit_generator.state
 
     def __call__(self, *key: int) -> np.random.Generator:
-        digest = key_digest(key)
-        self._state['state']['key'] = np.array([digest & _MASK_64, digest >> 64], dtype=np.uint64)
+        # Philox(key=k) takes the 128-bit k as two 64-bit words, low word first.
+        high, low = divmod(key_digest(key), 1 << 64)
+        self._state['state']['key'] = np.array([low, high], dtype=np.uint64)
         self._bit_generator.state = self._state
         return self._generator
 
