@@ -12,10 +12,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
 from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
+from mesh_recovery.registry import RUNNERS  # noqa: E402
 
 # ``--eval`` names (mmpose 0.x) -> evaluator configs.
 EVAL_METRICS = {
@@ -69,7 +69,7 @@ def main(argv=None) -> dict:
     from mesh_recovery.utils.asset_check import assert_assets_present
     assert_assets_present(cfg, mode='test', checkpoint=args.checkpoint)
     init_cpu_distributed(args.launcher)
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg)
     from mesh_recovery.engine.checkpoint import load_checkpoint
     load_checkpoint(runner.model, args.checkpoint)
     metrics = runner.test()

@@ -11,11 +11,12 @@ import sys
 # Running ``python tools/train.py`` from a source checkout must not depend on an install.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
 from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
+from mesh_recovery.registry import RUNNERS  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -53,6 +54,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
+        if not torch.cuda.is_available():
+            raise SystemExit(
+                '--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); none is visible. On a CPU use the '
+                "backbone's bfloat16 instead: --cfg-options model.backbone.autocast_dtype=auto")
         _use_amp(cfg)
     if args.seed is not None or args.deterministic:
         randomness = dict(cfg.get('randomness', {}))
@@ -73,7 +78,7 @@ def main(argv=None) -> None:
     # Before the dataloader workers fork: keep decoded images off mmap/munmap.
     from mesh_recovery.datasets.allocator import tune_malloc_for_images
     tune_malloc_for_images()
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg)
     runner.train()
 
 

@@ -1,6 +1,10 @@
 default_scope = 'mesh_recovery'
+# tools/train.py and tools/test.py build this runner (checked load_from, start-up consistency checks).
+runner_type = 'MeshRunner'
 
 default_hooks = dict(
+    # The logged lr of each optimizer is its largest parameter-group value (a frozen backbone group reads 0).
+    runtime_info=dict(type='MeshRuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
@@ -9,8 +13,12 @@ default_hooks = dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=3, save_last=True,
         backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Safety hooks are default hooks, so a config's own custom_hooks list (EMAHook, ...) keeps them;
+    # set one to None to remove it on purpose.
+    finite_loss=dict(type='FiniteLossHook'),
+    rng_state=dict(type='RNGStateHook'),
 )
-custom_hooks = [dict(type='FiniteLossHook'), dict(type='RNGStateHook')]
+custom_hooks = []
 
 env_cfg = dict(
     cudnn_benchmark=True,

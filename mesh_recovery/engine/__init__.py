@@ -5,8 +5,10 @@ of mmengine checkpoints in ``torch.load(weights_only=True)`` (see ``safe_globals
 """
 from .atomic_local_backend import AtomicLocalBackend
 from .checkpoint import (CheckpointMismatchError, check_state_dict, convert_mmpose_state_dict, load_checkpoint,
-                         read_checkpoint)
+                         load_pretrained, read_checkpoint)
 from .finite_loss_hook import FiniteLossHook
+from .mesh_runner import MeshRunner
+from .mesh_runtime_info_hook import MeshRuntimeInfoHook
 from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 from .progress_bar_hook import ProgressBarHook
 from .rng_state_hook import RNGStateHook
@@ -15,7 +17,8 @@ from .safe_globals import register_checkpoint_safe_globals
 register_checkpoint_safe_globals()
 
 __all__ = [
-    'AtomicLocalBackend', 'CheckpointMismatchError', 'FiniteLossHook', 'MultiOptimWrapperConstructor',
+    'AtomicLocalBackend', 'CheckpointMismatchError', 'FiniteLossHook', 'MeshRunner', 'MeshRuntimeInfoHook',
+    'MultiOptimWrapperConstructor',
     'ProgressBarHook', 'RNGStateHook', 'check_state_dict', 'convert_mmpose_state_dict', 'load_checkpoint',
-    'read_checkpoint', 'register_checkpoint_safe_globals'
+    'load_pretrained', 'read_checkpoint', 'register_checkpoint_safe_globals'
 ]

@@ -13,11 +13,12 @@ missing one) and dropped with the SMPL buffers; any other difference between the
 checkpoint and the model is an error that lists the keys. Files are read with
 ``torch.load(weights_only=True)``: a checkpoint that would run code is refused.
 """
+import fnmatch
 import os
 import os.path as osp
 import pickle
 import re
-from typing import Dict, List, Mapping, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -161,3 +162,108 @@ def load_checkpoint(model: nn.Module, filename: str, map_location: str = 'cpu') 
     module.load_state_dict(state_dict, strict=True)
     meta = checkpoint.get('meta')
     return dict(meta) if isinstance(meta, dict) else {}
+
+
+class PretrainedLoadReport(NamedTuple):
+    """What :func:`load_pretrained` did with a checkpoint.
+
+    Attributes:
+        loaded: Number of model tensors taken from the checkpoint.
+        dropped_aliases: mmpose ``generator.0.`` / ``generator.1.`` duplicates dropped.
+        dropped_smpl: SMPL buffers (``smpl.*``, ``joints_regressor``) dropped.
+        left_initialised: Model keys not loaded, allowed by ``allow_missing``.
+        ignored: Checkpoint keys not used, allowed by ``allow_unexpected``.
+    """
+
+    loaded: int
+    dropped_aliases: int
+    dropped_smpl: int
+    left_initialised: List[str]
+    ignored: List[str]
+
+    def summary(self, filename: str) -> str:
+        """One log line describing the load."""
+        parts = [f'load_from {filename}: loaded {self.loaded} tensors']
+        if self.dropped_aliases or self.dropped_smpl:
+            parts.append(f'dropped {self.dropped_aliases} mmpose duplicates (generator.0./generator.1.) and '
+                         f'{self.dropped_smpl} SMPL buffers (reloaded from the body model files)')
+        if self.left_initialised:
+            parts.append(f'left initialised as allowed by load_from_cfg.allow_missing: '
+                         f'{_by_module(self.left_initialised)}')
+        if self.ignored:
+            parts.append(f'ignored as allowed by load_from_cfg.allow_unexpected: {_by_module(self.ignored)}')
+        return '; '.join(parts)
+
+
+def _by_module(keys: Sequence[str]) -> str:
+    counts: Dict[str, int] = {}
+    for key in keys:
+        module = key.split('.', 1)[0]
+        counts[module] = counts.get(module, 0) + 1
+    return ', '.join(f'{module}.* ({n})' for module, n in sorted(counts.items()))
+
+
+def _matches(key: str, patterns: Sequence[str]) -> bool:
+    # A bare module name ('mesh_head') covers its keys; otherwise fnmatch patterns ('mesh_head.fc*').
+    return any(key == p or key.startswith(p.rstrip('.') + '.') or fnmatch.fnmatchcase(key, p) for p in patterns)
+
+
+def load_pretrained(model: nn.Module, filename: str, allow_missing: Sequence[str] = (),
+                    allow_unexpected: Sequence[str] = (), map_location: str = 'cpu') -> PretrainedLoadReport:
+    """Load weights for fine-tuning (``load_from``) with the mmpose-aware mapping, checked.
+
+    Unlike mmengine's non-strict ``load_from``, nothing is left random or thrown
+    away silently: every model key must be loaded unless it matches
+    ``allow_missing`` (e.g. a new head), and every checkpoint key must be used
+    unless it matches ``allow_unexpected`` (e.g. a discriminator the new config
+    drops). Keys whose shapes differ count as both missing and unexpected.
+
+    Args:
+        model: A ``ParametricMesh`` (model wrappers are unwrapped).
+        filename: Path of the ``.pth`` file (mmpose 0.x or ours).
+        allow_missing: Module names (``'mesh_head'``) or fnmatch patterns of model
+            keys that may keep their initial values.
+        allow_unexpected: Module names or patterns of checkpoint keys that may go unused.
+        map_location: Device to map tensors to.
+
+    Returns:
+        A :class:`PretrainedLoadReport` (its ``summary()`` is one log line).
+
+    Raises:
+        CheckpointMismatchError: Listing the keys that would stay uninitialised
+            or go unused without being allowed, and how to allow them.
+    """
+    module = model.module if is_model_wrapper(model) else model
+    checkpoint = read_checkpoint(filename, map_location)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointMismatchError(f'{filename}: expected a dict checkpoint, got {type(checkpoint).__name__}')
+    source = checkpoint.get('state_dict', checkpoint)
+    names = [k[len('module.'):] if k.startswith('module.') else k for k in source]
+    dropped_smpl = sum(1 for k in names if MMPOSE_DROPPED.match(k))
+    dropped_aliases = sum(1 for k in names if k.startswith(tuple(p for p, _ in MMPOSE_ALIASES)))
+    state_dict = convert_mmpose_state_dict(source)
+    expected = module.state_dict()
+    usable = {k: v for k, v in state_dict.items() if k in expected and v.shape == expected[k].shape}
+    missing = sorted(set(expected) - set(usable))
+    unexpected = sorted(set(state_dict) - set(usable))
+    bad_missing = [k for k in missing if not _matches(k, allow_missing)]
+    bad_unexpected = [k for k in unexpected if not _matches(k, allow_unexpected)]
+    if bad_missing or bad_unexpected:
+        shapes = [f'{k}: {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
+                  for k in bad_unexpected if k in expected]
+        problems = []
+        if bad_missing:
+            problems.append(f'{len(bad_missing)} model tensors would stay initialised '
+                            f'[{_by_module(bad_missing)}]: {_list(bad_missing)}')
+        if bad_unexpected:
+            problems.append(f'{len(bad_unexpected)} checkpoint tensors would go unused '
+                            f'[{_by_module(bad_unexpected)}]: {_list(bad_unexpected)}')
+        if shapes:
+            problems.append(f'shape mismatch: {_list(shapes)}')
+        raise CheckpointMismatchError(
+            f'load_from={filename} does not fit {type(module).__name__}: ' + '; '.join(problems)
+            + '. Check that the config (backbone depth, head, discriminator) matches the checkpoint, or say '
+            "which parts may differ, e.g. load_from_cfg = dict(allow_missing=['mesh_head'], "
+            "allow_unexpected=['discriminator']).")
+    module.load_state_dict(usable, strict=False)
+    return PretrainedLoadReport(len(usable), dropped_aliases, dropped_smpl, missing, unexpected)

@@ -22,6 +22,9 @@ _KEY = 'rng_state'
 class RNGStateHook(Hook):
     """Store torch / numpy / Python random states in checkpoints and restore them on resume.
 
+    Only ``--resume`` restores them; ``load_from`` (fine-tuning) keeps the
+    states its own ``randomness.seed`` gave.
+
     States are stored as tensors and plain Python values, so checkpoints still
     load with ``torch.load(weights_only=True)``.
     """
@@ -41,6 +44,9 @@ class RNGStateHook(Hook):
         checkpoint[_KEY] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if not getattr(runner, '_resume', False):
+            # load_from starts a new run from old weights: it keeps its own seed's random sequence.
+            return
         state = checkpoint.get(_KEY)
         if state is None:
             runner.logger.warning('checkpoint has no random states (saved without RNGStateHook); '

@@ -56,6 +56,10 @@ class ResNet(BaseModule):
             format (faster convolutions on CPU; numerically equivalent).
         norm_eval: Keep BatchNorm layers in eval mode while training (frozen
             statistics, e.g. for fine-tuning with small per-GPU batches).
+        frozen_stages: mmpose / mmcv spelling: freeze the stem (``conv1``,
+            ``bn1``) and the first ``frozen_stages`` stages (``layer1`` ..):
+            no gradients and BatchNorm statistics kept. -1 (default) freezes
+            nothing, 0 the stem only, 4 the whole backbone.
         autocast_dtype: Run the backbone alone under ``torch.autocast`` in this
             dtype (``'bfloat16'`` or ``'float16'``; None: full precision) and
             return float32 features, so the head, the body model and the losses
@@ -72,7 +76,7 @@ class ResNet(BaseModule):
 
     def __init__(self, depth: int = 50, out_indices: Sequence[int] = (3,), pretrained: Optional[str] = None,
                  channels_last: bool = False, norm_eval: bool = False, autocast_dtype: Optional[str] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 frozen_stages: int = -1, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if autocast_dtype != 'auto' and autocast_dtype not in _AUTOCAST_DTYPES:
             raise ValueError(f"ResNet autocast_dtype must be 'auto' or one of {list(_AUTOCAST_DTYPES)}, "
@@ -83,8 +87,11 @@ class ResNet(BaseModule):
         out_indices = tuple(out_indices)
         if not out_indices or any(i not in range(4) for i in out_indices):
             raise ValueError(f'ResNet out_indices must be a non-empty subset of 0..3, got {out_indices}')
+        if not -1 <= frozen_stages <= 4:
+            raise ValueError(f'ResNet frozen_stages must be in -1..4 (-1: nothing frozen), got {frozen_stages}')
         self.depth = depth
         self.out_indices = out_indices
+        self.frozen_stages = frozen_stages
         self.channels_last = channels_last
         self.norm_eval = norm_eval
         net = _ARCHS[depth](weights=None)
@@ -95,6 +102,8 @@ class ResNet(BaseModule):
         self.out_channels = tuple(self._stage_channels(net, i) for i in out_indices)
         if pretrained is not None:
             self.load_torchvision_weights(pretrained)
+        for module in self._frozen_modules():
+            module.requires_grad_(False)
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -137,11 +146,20 @@ class ResNet(BaseModule):
             return {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
         return dict(state)
 
+    def _frozen_modules(self) -> Tuple[nn.Module, ...]:
+        if self.frozen_stages < 0:
+            return ()
+        stages = tuple(getattr(self, name) for name in _STAGES[:self.frozen_stages] if hasattr(self, name))
+        return (self.conv1, self.bn1) + stages
+
     def train(self, mode: bool = True) -> 'ResNet':
-        """Set train mode, keeping BatchNorm layers in eval mode when ``norm_eval``."""
+        """Set train mode; BatchNorm layers stay in eval mode when ``norm_eval`` or frozen."""
         super().train(mode)
-        if mode and self.norm_eval:
-            for module in self.modules():
+        if not mode:
+            return self
+        scopes = (self, ) if self.norm_eval else self._frozen_modules()
+        for scope in scopes:
+            for module in scope.modules():
                 if isinstance(module, nn.modules.batchnorm._BatchNorm):
                     module.eval()
         return self
