@@ -173,6 +173,7 @@ class PretrainedLoadReport(NamedTuple):
         dropped_smpl: SMPL buffers (``smpl.*``, ``joints_regressor``) dropped.
         left_initialised: Model keys not loaded, allowed by ``allow_missing``.
         ignored: Checkpoint keys not used, allowed by ``allow_unexpected``.
+        extras: The checkpoint's other entries (``meta``, ``rng_state``, ...), for hooks.
     """
 
     loaded: int
@@ -180,6 +181,7 @@ class PretrainedLoadReport(NamedTuple):
     dropped_smpl: int
     left_initialised: List[str]
     ignored: List[str]
+    extras: dict
 
     def summary(self, filename: str) -> str:
         """One log line describing the load."""
@@ -247,7 +249,9 @@ def load_pretrained(model: nn.Module, filename: str, allow_missing: Sequence[str
     missing = sorted(set(expected) - set(usable))
     unexpected = sorted(set(state_dict) - set(usable))
     bad_missing = [k for k in missing if not _matches(k, allow_missing)]
-    bad_unexpected = [k for k in unexpected if not _matches(k, allow_unexpected)]
+    # A re-shaped tensor of an allowed-missing part (a new head's layer) is necessarily unused.
+    bad_unexpected = [k for k in unexpected
+                      if not (_matches(k, allow_unexpected) or (k in expected and _matches(k, allow_missing)))]
     if bad_missing or bad_unexpected:
         shapes = [f'{k}: {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
                   for k in bad_unexpected if k in expected]
@@ -266,4 +270,5 @@ def load_pretrained(model: nn.Module, filename: str, allow_missing: Sequence[str
             "which parts may differ, e.g. load_from_cfg = dict(allow_missing=['mesh_head'], "
             "allow_unexpected=['discriminator']).")
     module.load_state_dict(usable, strict=False)
-    return PretrainedLoadReport(len(usable), dropped_aliases, dropped_smpl, missing, unexpected)
+    extras = {k: v for k, v in checkpoint.items() if k != 'state_dict'} if 'state_dict' in checkpoint else {}
+    return PretrainedLoadReport(len(usable), dropped_aliases, dropped_smpl, missing, unexpected, extras)

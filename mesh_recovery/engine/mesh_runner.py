@@ -94,7 +94,7 @@ class MeshRunner(Runner):
                                  allow_unexpected=options.get('allow_unexpected', ()))
         self.logger.info(report.summary(self._load_from))
         # Hooks that mirror the weights (EMAHook) copy the loaded ones; RNGStateHook ignores a non-resume load.
-        self.call_hook('after_load_checkpoint', checkpoint=dict(state_dict=self.model.state_dict(), meta={}))
+        self.call_hook('after_load_checkpoint', checkpoint=dict(report.extras, state_dict=self.model.state_dict()))
         self._has_loaded = True
 
     # --- loops -----------------------------------------------------------------------------------
