@@ -34,6 +34,7 @@ setup(
     extras_require={
         'tests': read_requirements('tests.txt'),
         'anny': ['anny==0.6.2'],
+        'tensorboard': read_requirements('tensorboard.txt'),
         'optional': read_requirements('optional.txt'),
     },
     zip_safe=False,

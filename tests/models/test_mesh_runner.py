@@ -241,3 +241,18 @@ def test_frozen_stages_freezes_the_stem_and_the_first_stages():
     assert not torch.equal(backbone.layer3[0].bn1.running_mean, torch.zeros_like(stats.new_zeros(256)))
     with pytest.raises(ValueError, match='frozen_stages must be in -1..4'):
         MODELS.build(dict(type='ResNet', depth=18, frozen_stages=5))
+
+
+@pytest.mark.parametrize('metric, better, worse', [('MPJPE-PA', 50.0, 60.0), ('PVE', 70.0, 80.0),
+                                                   ('PCK', 90.0, 80.0), ('auto', None, None)])
+def test_save_best_knows_the_direction_of_every_project_metric(model_cfg, samples, tmp_path, metric, better, worse):
+    from mmengine.hooks import CheckpointHook
+    runner = _runner(model_cfg(), samples, tmp_path, default_hooks=dict(
+        checkpoint=dict(type='CheckpointHook', interval=1, save_best=metric)), name=metric)
+    hook = next(h for h in runner.hooks if isinstance(h, CheckpointHook))
+    for key in ('MPJPE', 'MPJPE-PA', 'PVE'):
+        hook._init_rule([None], [key])
+        assert hook.is_better_than[key](1.0, 2.0), key
+    if better is not None:
+        hook._init_rule([None], [metric])
+        assert hook.is_better_than[metric](better, worse)
