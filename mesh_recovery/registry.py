@@ -28,7 +28,7 @@ from mmengine.registry import Registry
 
 SCOPE = 'mesh_recovery'
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope=SCOPE)
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope=SCOPE, locations=['mesh_recovery.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['mesh_recovery.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['mesh_recovery.engine'])
 LOG_PROCESSORS = Registry('log processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE)
