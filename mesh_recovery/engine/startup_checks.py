@@ -54,8 +54,8 @@ def check_crop_resolution(cfg: Any) -> None:
             'the model and every MeshAffine use.')
 
 
-def _bare(model: nn.Module) -> nn.Module:
-    return model.module if is_model_wrapper(model) else model
+def _bare(model: Optional[nn.Module]) -> Optional[nn.Module]:
+    return model.module if model is not None and is_model_wrapper(model) else model
 
 
 def check_feature_channels(model: nn.Module) -> None:
@@ -65,7 +65,8 @@ def check_feature_channels(model: nn.Module) -> None:
         ConfigConsistencyError: Naming both values.
     """
     model = _bare(model)
-    backbone, head = getattr(model, 'backbone', None), getattr(model, 'mesh_head', None)
+    # MMSeparateDistributedDataParallel wraps each submodule on its own.
+    backbone, head = _bare(getattr(model, 'backbone', None)), _bare(getattr(model, 'mesh_head', None))
     channels = getattr(backbone, 'out_channels', None)
     in_channels = getattr(head, 'in_channels', None)
     if not channels or in_channels is None:
@@ -79,7 +80,7 @@ def check_feature_channels(model: nn.Module) -> None:
 
 def regressor_joints(model: nn.Module) -> Optional[int]:
     """Rows of the body model's joints regressor (the joints the losses and metrics compare), or None."""
-    regressor_t = getattr(getattr(_bare(model), 'smpl', None), 'joints_regressor_t', None)
+    regressor_t = getattr(_bare(getattr(_bare(model), 'smpl', None)), 'joints_regressor_t', None)
     return None if regressor_t is None else int(regressor_t.shape[1])
 
 
