@@ -18,6 +18,9 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 from mmengine.logging import print_log
 
+from mesh_recovery.utils.errors import BadFileError, BadValueError, MissingFileError, UserError
+from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, load_npy, load_npz, require_file, require_finite
+
 GENDERS = ('neutral', 'male', 'female')
 
 # File names searched, in order, when a directory is given ('body_model.npz' is the
@@ -44,7 +47,11 @@ _WHERE_FROM = (
     'which needs no download.')
 
 
-class UnsafePickleError(pickle.UnpicklingError):
+_GET_ONE = ('get the SMPL files from smpl.is.tue.mpg.de (see docs/data_preparation.md) or use '
+            'the free body model in models/free_body/')
+
+
+class UnsafePickleError(UserError, pickle.UnpicklingError):
     """Raised when a body model pickle references a global outside the allow-list."""
 
 
@@ -167,7 +174,7 @@ def _sparse_to_dense(stub: _SparseStub, path: str, key: str) -> np.ndarray:
     state = stub.state if isinstance(stub.state, dict) else {}
     shape = state.get('_shape', state.get('shape'))
     if not all(k in state for k in ('data', 'indices', 'indptr')) or shape is None:
-        raise ValueError(f"{path}: key '{key}' holds a {stub.qualname} without data/indices/indptr/shape")
+        raise BadFileError(f"{path}: key '{key}' holds a {stub.qualname} without data/indices/indptr/shape")
     cls = sparse.csr_matrix if 'csr' in stub.qualname else sparse.csc_matrix
     matrix = cls((np.asarray(state['data']), np.asarray(state['indices']), np.asarray(state['indptr'])),
                  shape=tuple(int(s) for s in shape))
@@ -179,7 +186,7 @@ def _to_array(value: Any, path: str, key: str) -> np.ndarray:
     if isinstance(value, _ChumpyStub):
         state = value.state if isinstance(value.state, dict) else {}
         if 'x' not in state:
-            raise ValueError(f"{path}: key '{key}' is a chumpy expression ({value.qualname}) without a "
+            raise BadFileError(f"{path}: key '{key}' is a chumpy expression ({value.qualname}) without a "
                              "stored array 'x'; it cannot be evaluated without chumpy. Re-export the "
                              'model with plain numpy arrays.')
         return _to_array(state['x'], path, key)
@@ -192,37 +199,43 @@ def _to_array(value: Any, path: str, key: str) -> np.ndarray:
 
 def _read_raw(path: str) -> Dict[str, Any]:
     if path.endswith('.npz'):
-        with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    with open(path, 'rb') as f:
-        data = _RestrictedUnpickler(f, path).load()
+        return load_npz(path, 'body model file', hint=_GET_ONE)
+    require_file(path, 'body model file', _GET_ONE)
+    try:
+        with open(path, 'rb') as f:
+            data = _RestrictedUnpickler(f, path).load()
+    except UnsafePickleError:
+        raise
+    except DECODE_ERRORS as exc:
+        raise decode_error(path, 'body model file', 'an SMPL model pickle', exc, _GET_ONE) from exc
     if not isinstance(data, dict):
-        raise ValueError(f'{path}: expected a pickled dict of model arrays, got {type(data).__name__}')
+        raise BadFileError(f'{path}: expected a pickled dict of model arrays, got {type(data).__name__}; '
+                           + _GET_ONE)
     return data
 
 
 def _parents_from_kintree(kintree: np.ndarray, path: str) -> np.ndarray:
     kintree = np.asarray(kintree).astype(np.int64)
     if kintree.ndim != 2 or kintree.shape[0] != 2:
-        raise ValueError(f"{path}: 'kintree_table' must have shape (2, J), got {kintree.shape}")
+        raise BadFileError(f"{path}: 'kintree_table' must have shape (2, J), got {kintree.shape}")
     num_joints = kintree.shape[1]
     if not np.array_equal(kintree[1], np.arange(num_joints)):
-        raise ValueError(f"{path}: row 1 of 'kintree_table' must be the joint ids 0..{num_joints - 1}")
+        raise BadFileError(f"{path}: row 1 of 'kintree_table' must be the joint ids 0..{num_joints - 1}")
     parents = kintree[0].copy()
     # The root's parent is stored as uint32 -1 (4294967295) in official files.
     if parents[0] < 0 or parents[0] >= num_joints:
         parents[0] = -1
     else:
-        raise ValueError(f"{path}: joint 0 must be the root of 'kintree_table', got parent {parents[0]}")
+        raise BadFileError(f"{path}: joint 0 must be the root of 'kintree_table', got parent {parents[0]}")
     bad = [j for j in range(1, num_joints) if not 0 <= parents[j] < num_joints]
     if bad:
-        raise ValueError(f"{path}: 'kintree_table' parents out of range for joints {bad}")
+        raise BadFileError(f"{path}: 'kintree_table' parents out of range for joints {bad}")
     for j in range(num_joints):  # every chain must reach the root within J steps (no cycles)
         node, steps = j, 0
         while node != -1 and steps <= num_joints:
             node, steps = parents[node], steps + 1
         if node != -1:
-            raise ValueError(f"{path}: 'kintree_table' has a cycle through joint {j}")
+            raise BadFileError(f"{path}: 'kintree_table' has a cycle through joint {j}")
     return parents
 
 
@@ -238,10 +251,10 @@ def _check_shapes(d: BodyModelData) -> None:
     }
     for key, (arr, shape) in expected.items():
         if arr.shape != shape:
-            raise ValueError(f"{d.path}: '{key}' has shape {arr.shape}, expected {shape} "
+            raise BadFileError(f"{d.path}: '{key}' has shape {arr.shape}, expected {shape} "
                              f'(V={num_verts} vertices from v_template, J={num_joints} joints from kintree_table)')
     if d.faces.size and (d.faces.min() < 0 or d.faces.max() >= num_verts):
-        raise ValueError(f"{d.path}: 'f' indexes vertices outside [0, {num_verts})")
+        raise BadFileError(f"{d.path}: 'f' indexes vertices outside [0, {num_verts})")
 
 
 def load_body_model_data(path: str, num_betas: int = 10) -> BodyModelData:
@@ -258,22 +271,32 @@ def load_body_model_data(path: str, num_betas: int = 10) -> BodyModelData:
     Raises:
         FileNotFoundError: the file does not exist (the message says where it comes from).
         UnsafePickleError: the pickle references a global outside the allow-list.
-        ValueError: a key is missing or an array has an inconsistent shape.
+        BadFileError (a ValueError): the file is empty, truncated or not a model file, a key is
+            missing, an array has an inconsistent shape or holds NaN / infinite values.
     """
     path = str(path)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'Body model file not found: {path}\n{_WHERE_FROM}')
+        raise MissingFileError(f'Body model file not found: {path}\n{_WHERE_FROM}')
     raw = _read_raw(path)
     missing = [k for k in _REQUIRED_KEYS if k not in raw]
     if missing:
-        raise ValueError(f'{path}: missing body model keys {missing}; an SMPL-format model needs '
+        raise BadFileError(f'{path}: missing body model keys {missing}; an SMPL-format model needs '
                          f'{list(_REQUIRED_KEYS)}')
-    arrays = {k: _to_array(raw[k], path, k) for k in _REQUIRED_KEYS}
+    try:
+        arrays = {k: _to_array(raw[k], path, k) for k in _REQUIRED_KEYS}
+    except BadFileError:
+        raise
+    except (RecursionError, TypeError, ValueError) as exc:  # a chumpy array that contains itself, bad sparse data
+        raise decode_error(path, 'body model file', 'an SMPL model', exc, _GET_ONE) from exc
+    for key in ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights'):
+        if arrays[key].dtype.kind not in 'biuf':
+            raise BadFileError(f"{path}: '{key}' holds {arrays[key].dtype} values, expected numbers")
+        require_finite(np.atleast_1d(arrays[key]), path, key, 'body model file')
     shapedirs = arrays['shapedirs']
     if shapedirs.ndim != 3:
-        raise ValueError(f"{path}: 'shapedirs' must have shape (V, 3, S), got {shapedirs.shape}")
+        raise BadFileError(f"{path}: 'shapedirs' must have shape (V, 3, S), got {shapedirs.shape}")
     if shapedirs.shape[2] < num_betas:
-        raise ValueError(f"{path}: 'shapedirs' has {shapedirs.shape[2]} shape components but "
+        raise BadFileError(f"{path}: 'shapedirs' has {shapedirs.shape[2]} shape components but "
                          f'num_betas={num_betas} were requested; lower num_betas')
     if shapedirs.shape[2] > num_betas:
         print_log(f'{path}: using the first {num_betas} of {shapedirs.shape[2]} shape components',
@@ -307,7 +330,7 @@ def resolve_body_model_path(smpl_path: str, gender: str = 'neutral') -> str:
         FileNotFoundError: nothing found; names the expected file and where to get it.
     """
     if gender not in GENDERS:
-        raise ValueError(f"gender must be one of {GENDERS}, got '{gender}'")
+        raise BadValueError(f"gender must be one of {GENDERS}, got '{gender}'")
     smpl_path = str(smpl_path)
     if osp.isfile(smpl_path):
         return smpl_path
@@ -317,9 +340,9 @@ def resolve_body_model_path(smpl_path: str, gender: str = 'neutral') -> str:
             if osp.isfile(candidate):
                 return candidate
         missing = osp.join(smpl_path, _CANDIDATE_NAMES[gender][0])
-        raise FileNotFoundError(f'No {gender} body model in {smpl_path}: expected {missing} '
+        raise MissingFileError(f'No {gender} body model in {smpl_path}: expected {missing} '
                                 f'(or .npz with the same keys)\n{_WHERE_FROM}')
-    raise FileNotFoundError(f'Body model path not found: {smpl_path}\n{_WHERE_FROM}')
+    raise MissingFileError(f'Body model path not found: {smpl_path}\n{_WHERE_FROM}')
 
 
 def find_optional_gender_path(smpl_path: str, gender: str) -> Optional[str]:
@@ -340,14 +363,17 @@ def load_joints_regressor(path: str, num_vertices: int) -> np.ndarray:
     """
     path = str(path)
     if not osp.isfile(path):
-        raise FileNotFoundError(f'Joints regressor not found: {path}\n{_WHERE_FROM}')
-    regressor = np.load(path, allow_pickle=False)
+        raise MissingFileError(f'Joints regressor not found: {path}\n{_WHERE_FROM}')
+    regressor = load_npy(path, 'joints regressor', _GET_ONE)
     if regressor.ndim != 2:
-        raise ValueError(f'{path}: a joints regressor must be a (K, V) matrix, got shape {regressor.shape}')
+        raise BadFileError(f'{path}: a joints regressor must be a (K, V) matrix, got shape {regressor.shape}')
     if regressor.shape[1] != num_vertices:
-        raise ValueError(f'{path}: the joints regressor is for {regressor.shape[1]} vertices but the body '
+        raise BadFileError(f'{path}: the joints regressor is for {regressor.shape[1]} vertices but the body '
                          f'model has {num_vertices}; use the regressor that belongs to this body model '
                          '(joints_regressor_cmr.npy is for SMPL, 6890 vertices)')
+    if regressor.dtype.kind not in 'biuf':
+        raise BadFileError(f'{path}: the joints regressor holds {regressor.dtype} values, expected numbers')
+    require_finite(regressor, path, 'regressor rows', 'joints regressor')
     return regressor.astype(np.float32)
 
 

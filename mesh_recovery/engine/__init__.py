@@ -1,7 +1,8 @@
 """Training machinery: optimizer constructors, checkpoint loading, hooks, launch helpers.
 
 Importing this package registers its hooks / constructors and allows the globals
-of mmengine checkpoints in ``torch.load(weights_only=True)`` (see ``safe_globals``).
+of mmengine checkpoints in ``torch.load(weights_only=True)`` (see ``safe_globals``);
+mmengine's own checkpoint reads become weights-only (``weights_only_loader``).
 """
 from .atomic_local_backend import AtomicLocalBackend
 from .checkpoint import (CheckpointMismatchError, check_state_dict, convert_mmpose_state_dict, load_checkpoint,
@@ -13,8 +14,10 @@ from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 from .progress_bar_hook import ProgressBarHook
 from .rng_state_hook import RNGStateHook
 from .safe_globals import register_checkpoint_safe_globals
+from .weights_only_loader import register_weights_only_loader
 
 register_checkpoint_safe_globals()
+register_weights_only_loader()
 
 __all__ = [
     'AtomicLocalBackend', 'CheckpointMismatchError', 'FiniteLossHook', 'MeshRunner', 'MeshRuntimeInfoHook',

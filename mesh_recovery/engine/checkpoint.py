@@ -15,7 +15,6 @@ checkpoint and the model is an error that lists the keys. Files are read with
 """
 import fnmatch
 import os
-import os.path as osp
 import pickle
 import re
 from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
@@ -24,14 +23,21 @@ import torch
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
+from mesh_recovery.utils.errors import BadFileError, UserError
+from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, require_file
+
 # mmpose alias prefix -> canonical prefix.
 MMPOSE_ALIASES: Tuple[Tuple[str, str], ...] = (('generator.0.', 'backbone.'), ('generator.1.', 'mesh_head.'))
 # Keys of the SMPL layer that the checkpoint carries and our model reloads from disk.
 MMPOSE_DROPPED = re.compile(r'^(smpl\.|joints_regressor$)')
 
 
-class CheckpointMismatchError(RuntimeError):
+class CheckpointMismatchError(UserError, RuntimeError):
     """The checkpoint's weights do not match the model's (names or shapes)."""
+
+
+class UnsafeCheckpointError(UserError, pickle.UnpicklingError):
+    """The checkpoint holds objects that weights-only loading refuses (they could run code)."""
 
 
 def _list(keys: List[str], limit: int = 20) -> str:
@@ -39,30 +45,61 @@ def _list(keys: List[str], limit: int = 20) -> str:
     return shown + (f', ... ({len(keys)} in all)' if len(keys) > limit else '')
 
 
-def read_checkpoint(filename: str, map_location: str = 'cpu') -> dict:
-    """Read a checkpoint file with weights-only unpickling.
+def read_checkpoint(filename: str, map_location: str = 'cpu', check_finite: bool = True) -> dict:
+    """Read a checkpoint file with weights-only unpickling, whatever torch's environment says.
+
+    ``weights_only=True`` is passed explicitly, which ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``
+    cannot override (it only changes torch's default).
 
     Args:
         filename: Path of a ``.pth`` file.
         map_location: Device to map tensors to.
+        check_finite: Refuse a checkpoint whose floating-point weights hold NaN or infinity.
 
     Returns:
         The loaded object (a dict).
 
     Raises:
-        FileNotFoundError: If the file does not exist.
-        pickle.UnpicklingError: If the file holds objects outside torch's
-            weights-only allow-list (plus ``mesh_recovery.engine``'s narrow
-            additions for mmengine checkpoints).
+        MissingFileError (a FileNotFoundError): If the file does not exist.
+        BadFileError (a ValueError): Empty, truncated or not a torch checkpoint;
+            not a dict; non-finite weights.
+        UnsafeCheckpointError (a pickle.UnpicklingError): If the file holds
+            objects outside torch's weights-only allow-list (plus
+            ``mesh_recovery.engine``'s narrow additions for mmengine checkpoints).
     """
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'checkpoint not found: {filename} (cwd {os.getcwd()})')
+    filename = os.fspath(filename)
+    require_file(filename, 'checkpoint', _CHECKPOINT_HINT)
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise pickle.UnpicklingError(
+        if 'Unsupported global' not in str(exc) and 'GLOBAL' not in str(exc):
+            raise decode_error(filename, 'checkpoint', 'a torch checkpoint', exc, _CHECKPOINT_HINT) from exc
+        raise UnsafeCheckpointError(
             f'refusing to load {filename}: it contains objects that are not plain weights/data '
             f'and could execute code when unpickled. Details: {exc}') from exc
+    except DECODE_ERRORS as exc:
+        raise decode_error(filename, 'checkpoint', 'a torch checkpoint (torch.save)', exc, _CHECKPOINT_HINT) from exc
+    if not isinstance(checkpoint, dict):
+        raise BadFileError(f'checkpoint {filename} holds a {type(checkpoint).__name__}, expected a dict of '
+                           f'weights (a state_dict or {{"state_dict": ..., "meta": ...}}); {_CHECKPOINT_HINT}')
+    if check_finite:
+        _check_finite_weights(filename, checkpoint)
+    return checkpoint
+
+
+_CHECKPOINT_HINT = ('use a checkpoint written by tools/train.py (work_dirs/...) or the mmpose model zoo file; '
+                    're-download or re-copy it if it was cut short')
+
+
+def _check_finite_weights(filename: str, checkpoint: dict) -> None:
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    if not isinstance(state_dict, dict):
+        return
+    bad = [k for k, v in state_dict.items()
+           if isinstance(v, torch.Tensor) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise BadFileError(f'checkpoint {filename} has NaN or infinite values in {len(bad)} weight tensors: '
+                           f'{_list(bad, 5)}; the run that wrote it diverged, use an earlier checkpoint')
 
 
 def convert_mmpose_state_dict(state_dict: Mapping[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
