@@ -30,26 +30,30 @@ def test_flip_twice_is_identity(fixtures_dir):
     original = _fixture_sample(fixtures_dir, 1)
     once = MeshRandomFlip.flip(_copy(original))
     twice = MeshRandomFlip.flip(_copy(once))
-    for key in ('img', 'center', 'keypoints_2d', 'keypoints_3d', 'pose'):
+    for key in ('center', 'keypoints_2d', 'keypoints_3d', 'pose'):
         # x -> w - 1 - x twice is exact up to float32 rounding of pixel coordinates.
         np.testing.assert_allclose(twice[key], original[key], rtol=0, atol=1e-4, err_msg=key)
         assert not np.allclose(once[key], original[key]), key
-    for key in ('img', 'keypoints_3d', 'pose'):
+    for key in ('keypoints_3d', 'pose'):
         np.testing.assert_array_equal(twice[key], original[key], err_msg=key)
-    width = original['img'].shape[1]
+    # The pixels are left alone; the mirror is recorded for the crop to apply.
+    np.testing.assert_array_equal(once['img'], original['img'])
+    np.testing.assert_array_equal(twice['img_pending_affine'], np.eye(3))
+    width, height = original['img'].shape[1], original['img'].shape[0]
+    mirrored = cv2.warpAffine(original['img'], once['img_pending_affine'][:2], (width, height))
+    np.testing.assert_array_equal(mirrored, original['img'][:, ::-1])
     # Right ankle (0) of the flipped image is the mirrored left ankle (5).
     np.testing.assert_allclose(once['keypoints_2d'][0], [width - 1 - original['keypoints_2d'][5, 0],
                                                          *original['keypoints_2d'][5, 1:]])
     np.testing.assert_allclose(once['keypoints_3d'][0], [-original['keypoints_3d'][5, 0],
                                                          *original['keypoints_3d'][5, 1:]])
-    np.testing.assert_array_equal(once['img'][:, 0], original['img'][:, width - 1])
 
 
-def test_flipped_view_crops_like_a_flipped_copy(fixtures_dir):
+def test_recorded_flip_crops_like_a_flipped_copy(fixtures_dir):
     for rotation in (0.0, 25.0):
         view = MeshRandomFlip.flip(_fixture_sample(fixtures_dir, 2))
-        assert view['img'].strides[1] < 0  # a mirrored view, no pixel copy
         copied = dict(view, img=cv2.flip(_fixture_sample(fixtures_dir, 2)['img'], 1))
+        del copied['img_pending_affine']
         view['rotation'] = copied['rotation'] = rotation
         out_view, out_copy = MeshAffine(224)(view), MeshAffine(224)(dict(copied))
         difference = np.abs(out_view['img'].astype(int) - out_copy['img'])
@@ -273,3 +277,17 @@ def test_load_image_decodes_like_imread(fixtures_dir):
     np.testing.assert_array_equal(LoadImageFromFile()({'img_path': path})['img'], cv2.imread(path))
     gray = LoadImageFromFile(color_type='grayscale')({'img_path': path})['img']
     np.testing.assert_array_equal(gray, cv2.imread(path, cv2.IMREAD_GRAYSCALE))
+
+
+def test_the_crop_reads_the_image_as_given_whatever_its_strides(fixtures_dir):
+    """A mirrored numpy view is just an image to MeshAffine: no flip is inferred from its memory layout."""
+    sample = _fixture_sample(fixtures_dir, 2)
+    view = dict(_copy(sample), img=sample['img'][:, ::-1])
+    copy = dict(_copy(sample), img=np.ascontiguousarray(sample['img'][:, ::-1]))
+    np.testing.assert_array_equal(MeshAffine(224)(view)['img'], MeshAffine(224)(copy)['img'])
+
+
+def test_packing_refuses_a_flip_that_was_never_applied(fixtures_dir):
+    sample = MeshRandomFlip.flip(_fixture_sample(fixtures_dir, 2))
+    with pytest.raises(ValueError, match='put MeshAffine after MeshRandomFlip'):
+        PackMeshInputs()(sample)

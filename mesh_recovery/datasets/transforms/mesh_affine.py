@@ -25,12 +25,17 @@ class MeshAffine(BaseTransform):
     SMPL global orientation are rotated in-plane about the camera axis by the
     same rotation, so they stay consistent with the rotated image.
 
+    A geometric change that earlier transforms recorded instead of resampling
+    the image (``img_pending_affine``, e.g. :class:`MeshRandomFlip`'s mirror) is
+    composed into the same warp and removed.
+
     Required keys: ``img`` (H, W, C), ``center`` (2,) px, ``scale`` (),
     ``keypoints_2d`` (24, 3) px; optional ``rotation`` () degrees (default 0),
-    ``keypoints_3d`` (24, 4), ``pose`` (72,).
+    ``keypoints_3d`` (24, 4), ``pose`` (72,), ``img_pending_affine`` (3, 3).
     Modified keys: ``img`` -> (img_res, img_res, C); ``keypoints_2d`` ->
     normalised; ``keypoints_3d`` and ``pose`` rotated; ``img_shape``.
-    Added keys: ``crop_matrix`` (2, 3) source px -> crop px.
+    Removed keys: ``img_pending_affine``.
+    Added keys: ``crop_matrix`` (2, 3) annotation px -> crop px.
 
     Args:
         img_res: Output side length in px (mmpose: 224).
@@ -46,7 +51,9 @@ class MeshAffine(BaseTransform):
         rotation = float(results.get('rotation', 0.0))
         center = np.asarray(results['center'], dtype=np.float64)
         matrix = get_affine_transform(center, float(results['scale']), rotation, (res, res))
-        results['img'] = self._warp(results['img'], matrix)
+        pending = results.pop('img_pending_affine', None)
+        warp = matrix if pending is None else matrix @ pending
+        results['img'] = self._warp(results['img'], warp)
         results['img_shape'] = (res, res)
         results['crop_matrix'] = matrix.astype(np.float32)
 
@@ -68,12 +75,6 @@ class MeshAffine(BaseTransform):
         return results
 
     def _warp(self, img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-        if img.ndim >= 2 and img.strides[1] < 0:
-            # A mirrored view (MeshRandomFlip): sample the unmirrored buffer at mirrored
-            # coordinates instead of letting OpenCV copy the whole image.
-            width = img.shape[1]
-            mirror = np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-            img, matrix = img[:, ::-1], matrix @ mirror
         size = (self.img_res, self.img_res)
         if img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8:
             return _warp_bgr_via_bgra(img, matrix, size)

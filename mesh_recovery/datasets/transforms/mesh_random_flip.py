@@ -39,20 +39,24 @@ def flip_smpl_pose(pose: np.ndarray) -> np.ndarray:
 class MeshRandomFlip(SeededRandomTransform):
     """Flip the image left-right with probability ``flip_prob`` (mmpose 0.x semantics).
 
-    Image columns are reversed; 2D joints map x -> w - 1 - x and the box
-    centre likewise; 3D joints map X -> -X; left and right joints swap
-    (SPIN-24 names); the SMPL pose swaps left/right joints and negates the y
-    and z axis-angle components. Flipping twice is the identity.
+    2D joints map x -> w - 1 - x and the box centre likewise; 3D joints map
+    X -> -X; left and right joints swap (SPIN-24 names); the SMPL pose swaps
+    left/right joints and negates the y and z axis-angle components. Flipping
+    twice is the identity.
 
-    The flipped image is the mirrored numpy view ``img[:, ::-1]`` (no pixel
-    copy): OpenCV functions copy such views when they need to, and
-    :class:`MeshAffine` instead warps the underlying buffer with a mirrored
-    matrix, so a flip costs nothing on large source images.
+    The pixels are not copied here: the mirror becomes part of the affine
+    matrix of the crop. The flip composes the (3, 3) mirror onto
+    ``img_pending_affine``, the explicit record of what the annotations already
+    assume and the stored image does not have yet; :class:`MeshAffine` applies
+    it in its single warp (so a flip costs nothing on large source images), and
+    :class:`PackMeshInputs` refuses a sample that still has it.
 
     Required keys: ``img`` (H, W, C), ``center`` (2,), ``keypoints_2d`` (24, 3),
     ``keypoints_3d`` (24, 4), ``pose`` (72,).
-    Modified keys: the required keys.
-    Added keys: ``flip`` (bool).
+    Modified keys: ``center``, ``keypoints_2d``, ``keypoints_3d``, ``pose``;
+    ``img_pending_affine`` when present.
+    Added keys: ``flip`` (bool); ``img_pending_affine`` (3, 3) float64, source
+    px -> annotation px, when flipped.
 
     Args:
         flip_prob: Probability of flipping.
@@ -69,7 +73,8 @@ class MeshRandomFlip(SeededRandomTransform):
     def flip(results: dict) -> dict:
         """Flip unconditionally (in place on ``results``)."""
         width = results['img'].shape[1]
-        results['img'] = results['img'][:, ::-1]
+        mirror = np.array([[-1.0, 0.0, width - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        results['img_pending_affine'] = mirror @ results.get('img_pending_affine', np.eye(3))
         center = np.array(results['center'], dtype=np.float32, copy=True)
         center[0] = width - 1 - center[0]
         results['center'] = center

@@ -41,6 +41,10 @@ class PackMeshInputs(BaseTransform):
     """
 
     def transform(self, results: dict) -> Dict[str, object]:
+        if 'img_pending_affine' in results:
+            raise ValueError(
+                f'{type(self).__name__}: the sample still has img_pending_affine (a flip recorded for the crop '
+                f'to apply) for {results.get("img_path")}; put MeshAffine after MeshRandomFlip in the pipeline')
         img = results['img']
         if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
             raise ValueError(f'{type(self).__name__} expects a (H, W, 3) uint8 image, got '
