@@ -6,7 +6,7 @@ is one command; ``&&`` separates its steps. A command passes when
 (a) it is listed in ``RUN_BY_TESTS`` with the test that runs it (the test must exist), or
 (b) it is cheap and executed here (``EXECUTED``, and every ``--help``), or
 (c) every step is recognised and valid: the scripts, configs and files it names exist
-    (user assets of DESIGN 4.2 and outputs of the tools excepted), the environment
+    (user assets of docs/data_preparation.md and outputs of the tools excepted), the environment
     variables it sets are read by the script, and the tool's own argparse accepts the
     arguments (the script's parser is called on them).
 
@@ -94,14 +94,14 @@ def extract_commands(markdown: str) -> List[str]:
 
 
 def check_paths(tokens: List[str]) -> None:
-    """Paths named by a command must exist, be user assets (DESIGN 4.2) or be written by the tools."""
+    """Paths named by a command must exist, be user assets (docs/data_preparation.md) or be written by the tools."""
     for token in tokens:
         for part in re.split(r'[=,\[\]()]', token):
             path = part.split('::')[0].rstrip('/')
             if not part.startswith(REPO_PREFIXES) or (REPO / path).exists() or path.startswith(TOOL_OUTPUTS):
                 continue
             if path not in USER_ASSET_FILES and not (path + '/').startswith(USER_IMAGE_DIRS):
-                raise DocCommandError(f'{path} does not exist (and is not a user asset of DESIGN 4.2 or a tool output)')
+                raise DocCommandError(f'{path} does not exist (and is not a user asset of docs/data_preparation.md or a tool output)')
 
 
 @contextlib.contextmanager
@@ -374,7 +374,7 @@ def test_documented_checkpoints_are_ones_training_keeps():
 
 
 def test_contract_commands_are_documented_verbatim():
-    """DESIGN 4.1's commands and the README's quick start appear word for word in get_started.md."""
+    """mmpose 0.x's commands and the README's quick start appear word for word in get_started.md."""
     design = [
         f'python tools/test.py configs/mesh/hmr/hmr_resnet_50.py {CHECKPOINT} --eval=joint_error',
         f'./tools/dist_test.sh configs/mesh/hmr/hmr_resnet_50.py {CHECKPOINT} 8 --eval=joint_error',

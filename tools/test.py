@@ -15,7 +15,10 @@ from mmengine.config import Config  # noqa: E402
 
 from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
 from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
+from mesh_recovery.evaluation.finite_guard import FiniteGuard, check_test_results  # noqa: E402
 from mesh_recovery.registry import RUNNERS  # noqa: E402
+from mesh_recovery.utils.errors import run_main  # noqa: E402
+from mesh_recovery.utils.files import load_config  # noqa: E402
 
 # ``--eval`` names (mmpose 0.x) -> evaluator configs.
 EVAL_METRICS = {
@@ -31,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--eval', nargs='+', default=None, choices=sorted(EVAL_METRICS),
         help='metrics to compute (default: the config\'s test_evaluator)')
     parser.add_argument('--out', help='write the per-sample predictions to this .pkl file')
+    parser.add_argument('--exclude-nonfinite', action='store_true',
+                        help='score only the samples whose predictions and ground truth are finite (warns with '
+                        'the count); by default such samples stop the test with their indices')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -65,7 +71,9 @@ def print_metrics(metrics: dict) -> None:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
+    # First, so the other metrics never average a NaN sample into a reported figure.
+    cfg.test_evaluator = [dict(type='FiniteGuard', exclude=args.exclude_nonfinite)] + list(cfg.test_evaluator)
     from mesh_recovery.utils.asset_check import assert_assets_present
     assert_assets_present(cfg, mode='test', checkpoint=args.checkpoint)
     init_cpu_distributed(args.launcher)
@@ -74,9 +82,11 @@ def main(argv=None) -> dict:
     load_checkpoint(runner.model, args.checkpoint)
     metrics = runner.test()
     if runner.rank == 0:
+        guard = next((m for m in runner.test_evaluator.metrics if isinstance(m, FiniteGuard)), None)
+        metrics = check_test_results(metrics, guard, runner.test_dataloader.dataset)
         print_metrics(metrics)
     return metrics
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

@@ -3,7 +3,7 @@
 The model sees each person through the crop its test pipeline makes: the square
 box of side ``scale * 200`` px centred on ``center`` is warped to ``img_res`` px,
 and the predicted weak-perspective camera ``(s, tx, ty)`` belongs to a virtual
-pinhole camera of focal length ``f`` (5000 px) centred on that crop (DESIGN 4.6).
+pinhole camera of focal length ``f`` (5000 px) centred on that crop (docs/conventions.md, weak-perspective camera).
 Crop pixels are ``c = zoom * (p - center) + img_res / 2`` with
 ``zoom = img_res / (scale * 200)``, and the crop camera projects a camera-frame
 point to ``c = f * (X, Y) / Z + img_res / 2``; hence

@@ -36,7 +36,7 @@ class MeshAdversarialDataset(Dataset):
     Sample ``i`` of epoch ``e`` is paired with MoSh index drawn uniformly by a
     generator keyed by ``(seed, sampler seed, e, i)``: reproducible, different
     across epochs and the same for any number of DataLoader workers (mmpose's
-    pairing repeated itself every epoch, DESIGN 4.9). The MoSh ``mosh_theta``
+    pairing repeated itself every epoch; docs/data_contract.md lists such differences). The MoSh ``mosh_theta``
     (85,) is added to the training sample's ``data_samples`` dict (or to the
     sample itself when its pipeline does not pack).
 

@@ -45,7 +45,7 @@ def check_data_cfg(data_cfg: Optional[dict]) -> Optional[int]:
 
 @DATASETS.register_module()
 class MeshBaseDataset(BaseDataset):
-    """Samples of one SPIN-format annotation file (DESIGN 4.3), mmpose 0.x compatible.
+    """Samples of one SPIN-format annotation file (docs/data_contract.md), mmpose 0.x compatible.
 
     Each sample's data info (the pipeline input) holds: ``img_path`` (str),
     ``center`` (2,) px, ``scale`` () box side / 200, ``keypoints_2d`` (24, 3)

@@ -15,7 +15,7 @@ class MeshH36MDataset(MeshBaseDataset):
 
     The same samples as :class:`MeshBaseDataset`; it is scored with the
     ``joint_error`` metric (:class:`mesh_recovery.evaluation.JointError`: MPJPE
-    and MPJPE-PA in mm over the 14 joints of DESIGN 4.7). ``metainfo`` names it
+    and MPJPE-PA in mm over the 14 joints of docs/conventions.md, evaluation joints). ``metainfo`` names it
     under ``'default_evaluator'`` so configs and tools can build it, and
     :meth:`evaluate` runs it directly on a list of predictions (the mmpose
     0.x ``dataset.evaluate`` entry point).

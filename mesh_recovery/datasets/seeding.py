@@ -3,7 +3,7 @@
 mmpose 0.x drew its mixing, pairing and augmentation randomness from the
 global ``np.random`` state of each DataLoader worker. With non-persistent
 workers that state is re-seeded identically every epoch, so every epoch
-repeated the previous one (DESIGN 4.9). Here every random choice about sample
+repeated the previous one (docs/data_contract.md, what differs from mmpose 0.x). Here every random choice about sample
 ``i`` in epoch ``e`` comes from a generator keyed by ``(seed, e, i)``: the
 result does not depend on which worker builds the sample, on the number of
 workers or on what the worker built before, and it changes with the epoch.

@@ -7,13 +7,13 @@ HMR predicts a weak-perspective camera ``(s, tx, ty)`` per crop. It is turned
 into a perspective camera with a large focal length ``f`` (mmpose: 5000 px)
 looking at the body from the depth ``tz = 2 f / (img_res * s)``, at which a
 body-frame length ``L`` spans ``s * L`` in normalised crop units, as the weak
-perspective model says (DESIGN 4.6).
+perspective model says (docs/conventions.md, weak-perspective camera).
 """
 from typing import Optional, Union
 
 import torch
 
-# Guard of mmpose's depth formula: keeps s = 0 finite (DESIGN 4.6).
+# Guard of mmpose's depth formula: keeps s = 0 finite (docs/conventions.md, weak-perspective camera).
 _DEPTH_GUARD = 1e-9
 
 

@@ -4,7 +4,7 @@ All functions take torch tensors with any leading batch dimensions, work in the
 input's floating dtype and device, and are differentiable.
 
 The 6D representation follows the convention of mmpose's ``smpl_mean_params.npz``
-and released HMR checkpoint (DESIGN 4.5): the 6 numbers, viewed as a ``(3, 2)``
+and released HMR checkpoint (docs/conventions.md, 6D rotations): the 6 numbers, viewed as a ``(3, 2)``
 matrix, hold the first two columns of the rotation matrix before Gram-Schmidt.
 The other 6D convention in the literature (the 6 numbers split into two
 3-vectors) is not interchangeable with it.
@@ -125,7 +125,7 @@ def _axis_angle_near_pi(matrix: torch.Tensor, skew: torch.Tensor, cos: torch.Ten
 
 
 def rot6d_to_matrix(rot6d: torch.Tensor) -> torch.Tensor:
-    """6D representation to rotation matrices (DESIGN 4.5 convention).
+    """6D representation to rotation matrices (the convention of docs/conventions.md, 6D rotations).
 
     The input viewed as ``(..., 3, 2)`` holds two column vectors ``a1, a2``.
     Gram-Schmidt gives ``b1 = a1 / |a1|``, ``b2 = normalise(a2 - <b1, a2> b1)``

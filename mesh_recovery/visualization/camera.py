@@ -78,7 +78,7 @@ class PerspectiveCamera:
                               cam: ArrayLike,
                               img_res: int,
                               focal_length: float = 5000.0) -> 'PerspectiveCamera':
-        """Builds the HMR crop camera from a weak-perspective camera (DESIGN 4.6).
+        """Builds the HMR crop camera from a weak-perspective camera (docs/conventions.md, weak-perspective camera).
 
         Args:
             cam: ``(3,)`` weak-perspective camera ``(s, tx, ty)`` as predicted by HMR.

@@ -192,7 +192,7 @@ def test_poses_in_smplx_like_the_preview_skinning(model):
 
 
 def decode_6d(pose):
-    """DESIGN 4.5: x.view(-1, 3, 2), Gram-Schmidt on the two columns, third = cross."""
+    """The 6D convention of docs/conventions.md: x.view(-1, 3, 2), Gram-Schmidt on the two columns, third = cross."""
     columns = pose.reshape(-1, 3, 2).astype(np.float64)
     first = columns[:, :, 0] / np.linalg.norm(columns[:, :, 0], axis=1, keepdims=True)
     second = columns[:, :, 1] - (first * columns[:, :, 1]).sum(1, keepdims=True) * first

@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_smpl_pose_flip_permutation_matches_design():
-    # DESIGN 4.4: the permutation applied to SMPL pose joints when flipping.
+    # docs/conventions.md (flipping): the permutation applied to SMPL pose joints when flipping.
     assert flip_permutation(SMPL_24) == [
         0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18, 21, 20, 23, 22
     ]

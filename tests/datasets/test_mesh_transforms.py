@@ -12,8 +12,8 @@ from mesh_recovery.datasets.transforms import (LoadImageFromFile, MeshAffine, Me
                                                flip_smpl_pose)
 from mesh_recovery.datasets.transforms.mesh_random_flip import SPIN_FLIP
 
-# DESIGN 4.4, typed out: the SMPL joint permutation of a horizontal flip.
-DESIGN_SMPL_FLIP = [0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18, 21, 20, 23, 22]
+# docs/conventions.md (flipping), typed out: the SMPL joint permutation of a horizontal flip.
+DOCUMENTED_SMPL_FLIP = [0, 2, 1, 3, 5, 4, 6, 8, 7, 9, 11, 10, 12, 14, 13, 15, 17, 16, 19, 18, 21, 20, 23, 22]
 
 
 def _fixture_sample(fixtures_dir, index=0):
@@ -63,7 +63,7 @@ def test_recorded_flip_crops_like_a_flipped_copy(fixtures_dir):
 
 def test_flip_pose_matches_design_permutation():
     pose = np.random.default_rng(0).normal(size=(3, 72)).astype(np.float32)
-    expected = pose.reshape(3, 24, 3)[:, DESIGN_SMPL_FLIP] * np.array([1, -1, -1], np.float32)
+    expected = pose.reshape(3, 24, 3)[:, DOCUMENTED_SMPL_FLIP] * np.array([1, -1, -1], np.float32)
     np.testing.assert_array_equal(flip_smpl_pose(pose), expected.reshape(3, 72))
 
 

@@ -14,7 +14,7 @@ CAM = (0.9, 0.0, 0.0)
 def rotmat_to_6d(rotmats: np.ndarray) -> np.ndarray:
     """Return the (..., 6) 6D form of (..., 3, 3) rotations: ``R[:, :2]`` row-major.
 
-    This is the DESIGN 4.5 convention: ``x.view(-1, 3, 2)`` gives back the two
+    This is the 6D convention of docs/conventions.md (6D rotations): ``x.view(-1, 3, 2)`` gives back the two
     first columns of ``R``.
     """
     return rotmats[..., :, :2].reshape(rotmats.shape[:-2] + (6, ))

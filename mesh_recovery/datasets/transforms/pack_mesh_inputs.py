@@ -1,4 +1,4 @@
-"""Packing a transformed sample into the model's batch format (notes/data_contract.md)."""
+"""Packing a transformed sample into the model's batch format (docs/data_contract.md)."""
 from typing import Dict
 
 import numpy as np
@@ -29,7 +29,7 @@ class PackMeshInputs(BaseTransform):
     ``ImgDataPreprocessor`` (ImageNet mean/std, ``bgr_to_rgb=True``) normalises
     the images on the model's device; keeping uint8 until then moves 4x fewer
     bytes between DataLoader workers and the trainer. The ``data_samples``
-    keys are those of notes/data_contract.md: ``gt_keypoints_2d`` (24, 3),
+    keys are those of docs/data_contract.md: ``gt_keypoints_2d`` (24, 3),
     ``gt_keypoints_3d`` (24, 4), ``gt_pose`` (72,), ``gt_betas`` (10,),
     ``has_smpl`` (), ``gender`` () int64, ``center`` (2,), ``scale`` (),
     ``sample_idx`` () int64.
