@@ -43,6 +43,16 @@ H36M_17: Tuple[str, ...] = (
     'spine_h36m', 'neck_lsp', 'jaw_h36m', 'head_h36m', 'left_shoulder', 'left_elbow',
     'left_wrist', 'right_shoulder', 'right_elbow', 'right_wrist')
 
+# The 17 rows of the Human3.6M joint regressor ``J_regressor_h36m.npy`` (17, 6890)
+# as SPIN reads them (nkolot/SPIN constants.py ``H36M_TO_J17``, and the
+# 17-joint order its h36m.py / mpi_inf_3dhp.py preprocessing writes): the left
+# leg before the right one, unlike mmpose's ``H36M_17`` above. Names are the
+# SPIN-24 slots each row fills, so ``joint_indices`` maps them to any order.
+H36M_REGRESSOR_17: Tuple[str, ...] = (
+    'pelvis_mpii', 'left_hip', 'left_knee', 'left_ankle', 'right_hip', 'right_knee', 'right_ankle',
+    'spine_h36m', 'neck_lsp', 'jaw_h36m', 'head_h36m', 'left_shoulder', 'left_elbow',
+    'left_wrist', 'right_shoulder', 'right_elbow', 'right_wrist')
+
 # The 14 joints of the Leeds Sports Pose dataset.
 LSP_14: Tuple[str, ...] = SPIN_24[:14]
 
@@ -56,6 +66,13 @@ COCO_17: Tuple[str, ...] = (
 # head in place of LSP's head top).
 JOINT_ERROR_14: Tuple[str, ...] = LSP_14[:13] + ('head_h36m',)
 
+# The 17 joints of the MPI-INF-3DHP test protocol (SPIN's ``J24_TO_J17``: the
+# slots its mpi_inf_3dhp.py test extraction fills, scored in this order).
+MPI_INF_3DHP_17: Tuple[str, ...] = JOINT_ERROR_14 + ('pelvis_mpii', 'spine_h36m', 'jaw_h36m')
+
+# The root of the MPI-INF-3DHP protocol (SPIN centres its test joints on the pelvis).
+PELVIS_ROOT: Tuple[str, ...] = ('pelvis_mpii', )
+
 # The joints whose midpoint is the root for 3D alignment (the mid-hip).
 ROOT_JOINTS: Tuple[str, ...] = ('right_hip', 'left_hip')
 
@@ -63,6 +80,8 @@ JOINT_ORDERS = {
     'spin_24': SPIN_24,
     'smpl_24': SMPL_24,
     'h36m_17': H36M_17,
+    'h36m_regressor_17': H36M_REGRESSOR_17,
+    'mpi_inf_3dhp_17': MPI_INF_3DHP_17,
     'lsp_14': LSP_14,
     'coco_17': COCO_17,
 }

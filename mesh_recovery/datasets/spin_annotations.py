@@ -107,7 +107,7 @@ def _image_names(ann_file: str, names: np.ndarray) -> np.ndarray:
 
 
 def load_spin_annotations(ann_file: str, backend_args: Optional[dict] = None) -> Dict[str, np.ndarray]:
-    """Read a SPIN-format annotation file (DESIGN 4.3) into per-field columns.
+    """Read a SPIN-format annotation file (docs/data_contract.md) into per-field columns.
 
     Absent optional data becomes zeros with zero visibility / ``has_smpl`` 0,
     never invented values; a per-sample ``has_smpl`` key is honoured.
@@ -148,3 +148,32 @@ def load_spin_annotations(ann_file: str, backend_args: Optional[dict] = None) ->
     else:
         columns['gender'] = np.full(num, GENDER_UNKNOWN, dtype=np.int64)
     return columns
+
+
+def require_protocol_keys(ann_file: str, keys: Iterable[str], protocol: str,
+                          backend_args: Optional[dict] = None) -> None:
+    """Check that an annotation file holds the keys an evaluation protocol needs.
+
+    Args:
+        ann_file: The ``.npz`` path (or backend URI).
+        keys: Keys the protocol reads.
+        protocol: Name of the protocol, for the message (e.g. ``'3DPW test'``).
+        backend_args: mmengine file backend arguments.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        KeyError: Keys are missing; the message names the file, the protocol,
+            the missing and the present keys.
+    """
+    with get_local_path(ann_file, backend_args=backend_args) as local_path:
+        try:
+            with np.load(local_path, allow_pickle=False) as npz:
+                present = sorted(npz.files)
+        except FileNotFoundError:
+            raise FileNotFoundError(f'annotation file {ann_file} ({protocol}) does not exist; check '
+                                    f'ann_file / data_root in the dataset config') from None
+    missing = [k for k in keys if k not in present]
+    if missing:
+        raise KeyError(f'annotation file {ann_file} lacks the keys {missing} that the {protocol} '
+                       f'protocol needs; it has {present}. Regenerate it with the preprocessing '
+                       f'that writes them (docs/evaluation.md)')

@@ -6,7 +6,9 @@ averaged over the visible joints of all samples. Errors are in the inputs'
 length unit (multiply metres by 1000 for mm). Everything is computed in
 numpy float64; torch inputs are detached and copied to the CPU first.
 """
-from typing import Optional, Union
+import os.path as osp
+import re
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -16,6 +18,14 @@ from mesh_recovery.geometry.alignment import align_by_procrustes
 Array = Union[np.ndarray, torch.Tensor]
 
 ALIGNMENTS = ('none', 'scale', 'procrustes')
+
+# The thresholds of MPI-INF-3DHP's AUC: 0 to 150 mm in steps of 5 mm (31 values),
+# as the dataset's evaluation script and mmhuman3d's ``keypoint_3d_auc`` use them.
+AUC_THRESHOLDS_MM = tuple(float(t) for t in np.linspace(0.0, 150.0, 31))
+
+# Human3.6M subjects name some actions two ways; papers report them under one name.
+_H36M_ACTION_ALIASES = {'TakingPhoto': 'Photo', 'WalkingDog': 'WalkDog'}
+_H36M_IMAGE_NAME = re.compile(r'^S\d+_(?P<action>[^.]+?)(?:_\d+)?\.\w+_\d+\.\w+$')
 
 
 def _as_float64(name: str, value: Array) -> np.ndarray:
@@ -65,6 +75,31 @@ def _align_scale(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return pred * factor[:, None, None]
 
 
+def per_joint_errors(pred: Array, gt: Array, alignment: str = 'none') -> np.ndarray:
+    """Euclidean error of every joint of every sample, after an optional alignment.
+
+    Args:
+        pred: ``(N, K, 3)`` predicted joints.
+        gt: ``(N, K, 3)`` ground-truth joints, same unit as ``pred``.
+        alignment: ``'none'``, ``'scale'`` or ``'procrustes'`` (see :func:`mpjpe`).
+
+    Returns:
+        ``(N, K)`` float64 distances in the unit of the inputs.
+
+    Raises:
+        ValueError: Shapes disagree or ``alignment`` is unknown.
+    """
+    if alignment not in ALIGNMENTS:
+        raise ValueError(f'alignment must be one of {ALIGNMENTS}, got {alignment!r}')
+    pred_np, gt_np = _as_float64('pred', pred), _as_float64('gt', gt)
+    _check_points('pred', pred_np, 'gt', gt_np)
+    if alignment == 'scale':
+        pred_np = _align_scale(pred_np, gt_np)
+    elif alignment == 'procrustes':
+        pred_np = align_by_procrustes(pred_np, gt_np)
+    return _point_distances(pred_np, gt_np)
+
+
 def mpjpe(pred: Array, gt: Array, mask: Optional[Array] = None, alignment: str = 'none') -> float:
     """Mean per-joint position error, optionally after a per-sample alignment.
 
@@ -85,16 +120,9 @@ def mpjpe(pred: Array, gt: Array, mask: Optional[Array] = None, alignment: str =
             is unknown.
         TypeError: An input is not an array / tensor, or the mask is not boolean.
     """
-    if alignment not in ALIGNMENTS:
-        raise ValueError(f'alignment must be one of {ALIGNMENTS}, got {alignment!r}')
-    pred_np, gt_np = _as_float64('pred', pred), _as_float64('gt', gt)
-    _check_points('pred', pred_np, 'gt', gt_np)
-    visible = _visible_mask(mask, pred_np.shape[:2])
-    if alignment == 'scale':
-        pred_np = _align_scale(pred_np, gt_np)
-    elif alignment == 'procrustes':
-        pred_np = align_by_procrustes(pred_np, gt_np)
-    return float(_point_distances(pred_np, gt_np)[visible].mean())
+    errors = per_joint_errors(pred, gt, alignment)
+    visible = _visible_mask(mask, errors.shape)
+    return float(errors[visible].mean())
 
 
 def pa_mpjpe(pred: Array, gt: Array, mask: Optional[Array] = None) -> float:
@@ -131,3 +159,80 @@ def pve(pred_vertices: Array, gt_vertices: Array) -> float:
     if pred_np.size == 0:
         raise ValueError(f'pred_vertices of shape {pred_np.shape} holds no vertex to score')
     return float(_point_distances(pred_np, gt_np).mean())
+
+
+def pck(pred: Array, gt: Array, threshold: float, mask: Optional[Array] = None,
+        alignment: str = 'none') -> float:
+    """Percentage of correct keypoints: joints closer than ``threshold`` to the ground truth.
+
+    A joint counts as correct when its error is strictly below ``threshold``
+    (mmhuman3d's ``keypoint_3d_pck``; MPI-INF-3DHP reports it at 150 mm).
+
+    Args:
+        pred: ``(N, K, 3)`` predicted joints.
+        gt: ``(N, K, 3)`` ground-truth joints, same unit as ``pred``.
+        threshold: Distance in the unit of the inputs.
+        mask: ``(N, K)`` boolean, True for the joints to score; None scores all.
+        alignment: ``'none'``, ``'scale'`` or ``'procrustes'`` (fitted per sample).
+
+    Returns:
+        The percentage (0-100) of masked joints within ``threshold``.
+
+    Raises:
+        ValueError: ``threshold`` is negative, shapes disagree or the mask is empty.
+    """
+    return pck_curve(pred, gt, (threshold, ), mask, alignment)[0]
+
+
+def pck_curve(pred: Array, gt: Array, thresholds: Sequence[float], mask: Optional[Array] = None,
+              alignment: str = 'none') -> np.ndarray:
+    """:func:`pck` at each of ``thresholds`` (the alignment is fitted once).
+
+    Returns:
+        ``(T,)`` float64 percentages, one per threshold.
+    """
+    thresholds = np.asarray(thresholds, dtype=np.float64).reshape(-1)
+    if thresholds.size == 0 or (thresholds < 0).any():
+        raise ValueError(f'thresholds must be non-empty and >= 0, got {thresholds.tolist()}')
+    errors = per_joint_errors(pred, gt, alignment)
+    scored = errors[_visible_mask(mask, errors.shape)]
+    return 100.0 * (scored[None, :] < thresholds[:, None]).mean(axis=1)
+
+
+def auc(pred: Array, gt: Array, thresholds: Sequence[float] = AUC_THRESHOLDS_MM,
+        mask: Optional[Array] = None, alignment: str = 'none') -> float:
+    """Area under the PCK curve: the mean of :func:`pck_curve` over ``thresholds``.
+
+    The default thresholds are MPI-INF-3DHP's, in millimetres (0, 5, ..., 150):
+    pass inputs in mm or thresholds in the inputs' unit.
+
+    Returns:
+        The mean percentage (0-100).
+    """
+    return float(pck_curve(pred, gt, thresholds, mask, alignment).mean())
+
+
+def h36m_action(image_name: str) -> str:
+    """The Human3.6M action of an image named as SPIN's h36m.py names it.
+
+    ``S9_Directions_1.54138969_000001.jpg`` -> ``Directions``; the take
+    number is dropped and the two spellings some subjects use are merged
+    (``TakingPhoto`` -> ``Photo``, ``WalkingDog`` -> ``WalkDog``).
+
+    Args:
+        image_name: The ``imgname`` entry (a folder prefix is ignored).
+
+    Returns:
+        The action name.
+
+    Raises:
+        ValueError: The name does not follow ``S<subject>_<action>[_<take>].<camera>_<frame>.<ext>``.
+    """
+    base = osp.basename(str(image_name))
+    match = _H36M_IMAGE_NAME.match(base)
+    if match is None:
+        raise ValueError(f'{image_name!r} is not a Human3.6M image name of the form '
+                         f'S<subject>_<action>[_<take>].<camera>_<frame>.jpg '
+                         f'(e.g. S9_Directions_1.54138969_000001.jpg)')
+    action = match.group('action').replace(' ', '_')
+    return _H36M_ACTION_ALIASES.get(action, action)

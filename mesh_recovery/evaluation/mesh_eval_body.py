@@ -1,0 +1,121 @@
+"""Body-model passes and regressed joints shared by the mesh evaluation protocols."""
+import os.path as osp
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from mesh_recovery.body_models.io import load_joints_regressor
+from mesh_recovery.body_models.smpl import GENDER_CODES, SMPL
+from mesh_recovery.conventions import H36M_REGRESSOR_17, joint_indices
+
+# The file name of the Human3.6M regressor beside the SMPL files (SPIN's data/ folder).
+H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
+GT_GENDERS = ('gendered', 'neutral')
+
+
+def default_h36m_regressor(smpl_path: str) -> str:
+    """``J_regressor_h36m.npy`` in the folder of the body model (the folder itself if a directory)."""
+    folder = smpl_path if osp.isdir(smpl_path) else osp.dirname(smpl_path)
+    return osp.join(folder, H36M_REGRESSOR_FILE)
+
+
+def sample_field(data_batch: Any, data_samples: Sequence[Any], key: str, metric: str) -> torch.Tensor:
+    """``key`` for a batch: from the predictions when they carry it, else from the batch's data samples.
+
+    Raises:
+        KeyError: Neither holds ``key``.
+    """
+    if data_samples and all(isinstance(s, dict) and key in s for s in data_samples):
+        return torch.stack([torch.as_tensor(np.asarray(s[key])) for s in data_samples])
+    batch_samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
+    if isinstance(batch_samples, dict) and key in batch_samples:
+        return torch.as_tensor(batch_samples[key])
+    have = sorted(batch_samples) if isinstance(batch_samples, dict) else []
+    raise KeyError(f'{metric} needs {key!r} for every sample, in the predictions or in '
+                   f"data_batch['data_samples'] (which has {have}); the dataset's PackMeshInputs "
+                   f'provides it')
+
+
+class MeshEvalBody:
+    """The body models and joint regressor an evaluation protocol poses meshes with.
+
+    Args:
+        smpl_path: Directory of ``SMPL_NEUTRAL.pkl`` (and ``SMPL_MALE.pkl`` /
+            ``SMPL_FEMALE.pkl`` when ``gt_gender='gendered'``), or one model
+            file (neutral ground truth only).
+        regressor: ``(K, V)`` ``.npy`` regressor for the scored joints; None
+            for ``J_regressor_h36m.npy`` beside the model.
+        regressor_order: Joint names of the regressor's rows.
+        gt_gender: ``'gendered'`` poses the ground truth with each sample's
+            male / female model (3DPW as SPIN scores it); ``'neutral'`` with
+            the neutral model.
+        protocol: Name used in error messages.
+        device: Torch device of the passes; None picks CUDA when available.
+    """
+
+    def __init__(self, smpl_path: str, regressor: Optional[str] = None,
+                 regressor_order: Sequence[str] = H36M_REGRESSOR_17, gt_gender: str = 'gendered',
+                 protocol: str = '3DPW', device: Optional[str] = None) -> None:
+        if gt_gender not in GT_GENDERS:
+            raise ValueError(f'gt_gender must be one of {GT_GENDERS}, got {gt_gender!r}')
+        self.gt_gender = gt_gender
+        self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+        genders = ('neutral', 'male', 'female') if gt_gender == 'gendered' else ('neutral', )
+        self.body = SMPL(smpl_path, genders=genders).to(self.device)
+        missing = [g for g in genders if g not in self.body.genders]
+        if missing:
+            folder = smpl_path if osp.isdir(smpl_path) else osp.dirname(smpl_path)
+            files = [osp.join(folder, f'SMPL_{g.upper()}.pkl') for g in missing]
+            raise FileNotFoundError(
+                f'the {protocol} protocol poses the ground truth with the gendered SMPL models, but '
+                f'{" and ".join(files)} {"is" if len(files) == 1 else "are"} missing (smpl_path='
+                f'{smpl_path}). Download them from smpl.is.tue.mpg.de (docs/evaluation.md), or set '
+                f"gt_gender='neutral' for data whose ground truth was made with the neutral model")
+        self.regressor_path = regressor or default_h36m_regressor(smpl_path)
+        matrix = load_joints_regressor(self.regressor_path, self.body.num_vertices)
+        if matrix.shape[0] != len(regressor_order):
+            raise ValueError(f'{self.regressor_path}: {matrix.shape[0]} rows, but regressor_order names '
+                             f'{len(regressor_order)} joints ({list(regressor_order)})')
+        self.regressor = torch.from_numpy(np.ascontiguousarray(matrix, dtype=np.float32)).to(self.device)
+        self.regressor_order = tuple(regressor_order)
+
+    def indices(self, names: Sequence[str]) -> list:
+        """Rows of the regressor for ``names`` (KeyError naming the order if one is absent)."""
+        return joint_indices(names, self.regressor_order)
+
+    @torch.no_grad()
+    def pred_vertices(self, data_samples: Sequence[Any]) -> torch.Tensor:
+        """``(B, V, 3)`` predicted vertices, metres: ``vertices`` if predicted, else the neutral
+        model posed with ``smpl_pose`` (24, 3, 3) and ``smpl_beta`` (10,)."""
+        if all(isinstance(s, dict) and 'vertices' in s for s in data_samples):
+            return torch.stack([torch.as_tensor(np.asarray(s['vertices'])) for s in data_samples]).to(
+                self.device, torch.float32)
+        pose = sample_field({}, data_samples, 'smpl_pose', 'the predicted mesh').to(self.device, torch.float32)
+        betas = sample_field({}, data_samples, 'smpl_beta', 'the predicted mesh').to(self.device, torch.float32)
+        return self.body(betas=betas, pose=pose).vertices
+
+    @torch.no_grad()
+    def gt_vertices(self, pose: torch.Tensor, betas: torch.Tensor, gender: torch.Tensor) -> torch.Tensor:
+        """``(B, V, 3)`` ground-truth vertices from ``(B, 72)`` axis-angle and ``(B, 10)`` betas."""
+        pose = pose.to(self.device, torch.float32)
+        betas = betas.to(self.device, torch.float32)
+        if self.gt_gender == 'neutral':
+            return self.body(betas=betas, pose=pose).vertices
+        gender = gender.to(self.device).long().reshape(-1)
+        bad = ~((gender == GENDER_CODES['male']) | (gender == GENDER_CODES['female']))
+        if bad.any():
+            raise ValueError(f'gendered ground truth needs gender 0 (male) or 1 (female) for every sample, '
+                             f'got codes {gender[bad].unique().tolist()}')
+        return self.body(betas=betas, pose=pose, gender=gender).vertices
+
+    def regress(self, vertices: torch.Tensor) -> torch.Tensor:
+        """``(B, K, 3)`` regressed joints of ``(B, V, 3)`` vertices."""
+        return torch.einsum('kv,bvc->bkc', self.regressor, vertices)
+
+    def centred(self, vertices: torch.Tensor, joint_names: Sequence[str],
+                root_names: Sequence[str]) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Scored joints ``(B, J, 3)`` and vertices ``(B, V, 3)``, both minus the root of the joints."""
+        joints = self.regress(vertices)
+        root = joints[:, self.indices(root_names)].mean(dim=1, keepdim=True)
+        return joints[:, self.indices(joint_names)] - root, vertices - root
