@@ -20,10 +20,8 @@ from mesh_recovery.registry import RUNNERS  # noqa: E402
 from mesh_recovery.utils.errors import run_main  # noqa: E402
 from mesh_recovery.utils.files import load_config  # noqa: E402
 
-# ``--eval`` names (mmpose 0.x) -> evaluator configs.
-EVAL_METRICS = {
-    'joint_error': dict(type='JointError'),
-}
+# ``--eval`` names (mmpose 0.x's joint_error and the protocols') -> evaluator configs.
+from mesh_recovery.evaluation.eval_names import EVAL_NAMES, eval_metric_configs  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,7 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file (ours or mmpose 0.x)')
     parser.add_argument(
-        '--eval', nargs='+', default=None, choices=sorted(EVAL_METRICS),
+        '--eval', nargs='+', default=None, choices=EVAL_NAMES,
         help='metrics to compute (default: the config\'s test_evaluator)')
     parser.add_argument('--out', help='write the per-sample predictions to this .pkl file')
     parser.add_argument('--exclude-nonfinite', action='store_true',
@@ -44,7 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply command-line options to the config."""
     apply_common_args(cfg, args, args.config)
-    evaluators = [EVAL_METRICS[name] for name in args.eval] if args.eval else cfg.get('test_evaluator')
+    evaluators = eval_metric_configs(args.eval, cfg) if args.eval else cfg.get('test_evaluator')
     if not evaluators:
         raise ValueError(f'{args.config} has no test_evaluator; pass --eval joint_error')
     evaluators = list(evaluators) if isinstance(evaluators, (list, tuple)) else [evaluators]
