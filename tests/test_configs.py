@@ -1,4 +1,7 @@
-"""Every config in configs/ builds: its model, its optimizer wrappers and its datasets."""
+"""Every config in configs/ builds: its model, its optimizer wrappers and its datasets.
+
+tests/tools/test_configs_train.py also trains each for a few iterations on synthetic data.
+"""
 from pathlib import Path
 
 import pytest
@@ -34,11 +37,6 @@ def set_lazy(dataset_cfg) -> None:
             set_lazy(value)
 
 
-def test_every_config_is_covered():
-    names = {p.name for p in CONFIGS}
-    assert {'hmr_resnet_50.py', 'hmr_resnet18_synthetic_quickstart.py'} <= names
-
-
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
 def test_config_builds(path, monkeypatch):
     monkeypatch.chdir(REPO)
@@ -54,4 +52,6 @@ def test_config_builds(path, monkeypatch):
             dataset_cfg = cfg[loader].dataset.to_dict()
             set_lazy(dataset_cfg)
             dataset = DATASETS.build(dataset_cfg)
-            assert dataset is not None
+            assert type(dataset).__name__ == dataset_cfg['type']
+            if 'ann_file' in dataset_cfg:
+                assert dataset.ann_file.endswith(dataset_cfg['ann_file'])
