@@ -36,6 +36,7 @@ setup(
         'anny': ['anny==0.6.2'],
         'tensorboard': read_requirements('tensorboard.txt'),
         'optional': read_requirements('optional.txt'),
+        'deploy': read_requirements('deploy.txt'),
     },
     zip_safe=False,
 )

@@ -1,0 +1,118 @@
+"""tools/deployment/pytorch2onnx.py: onnxruntime reproduces PyTorch; unsupported operators are named."""
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from mesh_recovery.apis import init_model
+from mesh_recovery.apis.onnx_export import INPUT_NAME, OUTPUT_NAMES, ExportError, export_onnx, onnxruntime_session
+from mesh_recovery.registry import MODELS
+
+ort = pytest.importorskip('onnxruntime', reason='the export checks need onnxruntime (pip install -e ".[deploy]")')
+pytest.importorskip('onnx', reason='the exporter needs onnx (pip install -e ".[deploy]")')
+
+REPO = Path(__file__).resolve().parents[2]
+QUICKSTART = 'configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py'
+FULL = 'configs/mesh/hmr/hmr_resnet_50.py'
+FREE_BODY = REPO / 'models/free_body'
+# The full-size config with the free body model in place of the licensed SMPL files.
+FREE_BODY_OPTIONS = {
+    'model.smpl.smpl_path': str(FREE_BODY / 'body_model.npz'),
+    'model.smpl.joints_regressor': str(FREE_BODY / 'joints_regressor_spin24.npy'),
+    'model.mesh_head.smpl_mean_params': str(FREE_BODY / 'mean_params.npz')}
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location('pytorch2onnx_tool', REPO / 'tools/deployment/pytorch2onnx.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_onnx(path, crops):
+    session = onnxruntime_session(str(path))
+    return dict(zip(OUTPUT_NAMES, session.run(list(OUTPUT_NAMES), {INPUT_NAME: crops.astype(np.float32)})))
+
+
+def trained_like(model, seed):
+    """Move the head's decoders off their near-zero init so the outputs depend on the image."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in (model.mesh_head.decpose, model.mesh_head.decshape, model.mesh_head.deccam):
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=gen) * 0.02)
+    return model
+
+
+def test_quickstart_export_matches_predict_of_the_loaded_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    model = trained_like(init_model(REPO / QUICKSTART), seed=0)
+    checkpoint = tmp_path / 'model.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    out = tmp_path / 'out' / 'quickstart.onnx'
+    result = load_tool().main([QUICKSTART, str(checkpoint), '--out', str(out)])
+    assert result['max_abs_diff']['pred_vertices'] < 1e-4
+
+    # The graph holds the whole inference path: uint8 BGR crops -> normalisation -> ... -> vertices
+    # must give what model.predict gives on the preprocessed crops (batch 4: the batch is dynamic).
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, size=(4, 3, 128, 128), dtype=np.uint8)
+    got = run_onnx(out, crops.astype(np.float32))
+    loaded = init_model(REPO / QUICKSTART, str(checkpoint))
+    # The graph is float32; the config runs its backbone in bfloat16 where the CPU has it.
+    loaded.backbone.autocast_dtype = None
+    batch = loaded.data_preprocessor({'inputs': torch.from_numpy(crops)}, False)
+    expected = loaded.predict(batch['inputs'])
+    vertices = np.stack([p['vertices'] for p in expected])
+    assert got['pred_vertices'].shape == vertices.shape == (4, loaded.smpl.num_vertices, 3)
+    np.testing.assert_allclose(got['pred_vertices'], vertices, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(got['pred_keypoints_3d'], np.stack([p['keypoints_3d'] for p in expected]), atol=1e-4)
+    np.testing.assert_allclose(got['pred_rotmat'], np.stack([p['smpl_pose'] for p in expected]), atol=1e-5)
+    np.testing.assert_allclose(got['pred_betas'], np.stack([p['smpl_beta'] for p in expected]), atol=1e-5)
+    np.testing.assert_allclose(got['pred_camera'], np.stack([p['camera'] for p in expected]), atol=1e-5)
+    # Different crops give different meshes (the check above is not comparing constants).
+    assert np.abs(got['pred_vertices'][0] - got['pred_vertices'][1]).max() > 1e-3
+    # Translation: [tx, ty, 2 f / (img_res s)].
+    cam = got['pred_camera'].astype(np.float64)
+    np.testing.assert_allclose(got['pred_camera_translation'][:, 2], 2 * 5000.0 / (128 * cam[:, 0] + 1e-9),
+                               rtol=1e-5)
+
+
+def test_full_size_resnet50_export_matches_pytorch(tmp_path):
+    torch.manual_seed(1)
+    model = trained_like(init_model(REPO / FULL, cfg_options=FREE_BODY_OPTIONS), seed=1)
+    out = export_onnx(model, str(tmp_path / 'hmr_resnet_50.onnx'), source=FULL)
+    rng = np.random.default_rng(1)
+    crops = rng.uniform(0, 255, size=(1, 3, 224, 224)).astype(np.float32)
+    got = run_onnx(out, crops)
+    batch = model.data_preprocessor({'inputs': torch.from_numpy(crops)}, False)
+    expected = model.predict(batch['inputs'])[0]
+    assert got['pred_vertices'].shape == (1, model.smpl.num_vertices, 3)
+    np.testing.assert_allclose(got['pred_vertices'][0], expected['vertices'], atol=1e-4, rtol=0)
+    np.testing.assert_allclose(got['pred_keypoints_3d'][0], expected['keypoints_3d'], atol=1e-4, rtol=0)
+
+
+@MODELS.register_module(force=True)
+class SpectralTestBackbone(torch.nn.Module):
+    """A backbone whose FFT has no ONNX form (only for the error-message test)."""
+
+    def forward(self, x):
+        return (torch.fft.fft2(x).abs().mean(dim=(2, 3)).repeat(1, 171)[:, :512], )
+
+
+def test_an_operator_without_onnx_form_is_named(tmp_path):
+    options = {'model.backbone': dict(type='SpectralTestBackbone', _delete_=True)}
+    model = init_model(REPO / QUICKSTART, cfg_options=options)
+    with pytest.raises(ExportError, match=r"hmr_resnet18\S*: operator aten::fft_fft2 cannot be exported to ONNX"):
+        export_onnx(model, str(tmp_path / 'bad.onnx'), source=QUICKSTART)
+
+
+def test_the_tool_stops_with_one_message(tmp_path):
+    proc = subprocess.run([sys.executable, str(REPO / 'tools/deployment/pytorch2onnx.py'), QUICKSTART,
+                           str(tmp_path / 'missing.pth'), '--out', str(tmp_path / 'm.onnx')],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert 'missing.pth' in proc.stderr and 'Traceback' not in proc.stderr
