@@ -119,3 +119,25 @@ def model_cfg(tiny_smpl_cfg):
 def make_batch():
     """Factory: ``make_batch(smpl, batch=4, img_res=64, seed=0)`` -> collated synthetic batch."""
     return synthetic_batch
+
+
+class BatchSamples(torch.utils.data.Dataset):
+    """Per-sample view of a collated synthetic batch (what a pipeline would yield), SPIN-24 keypoints."""
+
+    metainfo = dict(num_keypoints=24)
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __len__(self):
+        return self.batch['inputs'].shape[0]
+
+    def __getitem__(self, index):
+        return dict(inputs=self.batch['inputs'][index],
+                    data_samples={k: v[index] for k, v in self.batch['data_samples'].items()})
+
+
+@pytest.fixture(scope='session')
+def batch_dataset():
+    """Factory: ``batch_dataset(batch)`` -> a Dataset of the samples of a collated batch."""
+    return BatchSamples

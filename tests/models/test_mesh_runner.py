@@ -4,7 +4,6 @@ import copy
 import pytest
 import torch
 from mmengine.hooks import EMAHook
-from torch.utils.data import Dataset
 
 from mesh_recovery.engine import MeshRunner, load_checkpoint
 from mesh_recovery.engine.checkpoint import CheckpointMismatchError, load_pretrained
@@ -22,23 +21,9 @@ OPTIM = dict(
 SAFETY = dict(finite_loss=dict(type='FiniteLossHook'), rng_state=dict(type='RNGStateHook'))
 
 
-class _Samples(Dataset):
-    metainfo = dict(num_keypoints=24)
-
-    def __init__(self, batch):
-        self.batch = batch
-
-    def __len__(self):
-        return self.batch['inputs'].shape[0]
-
-    def __getitem__(self, index):
-        return dict(inputs=self.batch['inputs'][index],
-                    data_samples={k: v[index] for k, v in self.batch['data_samples'].items()})
-
-
 @pytest.fixture(scope='module')
-def samples(model_cfg, make_batch):
-    return _Samples(make_batch(MODELS.build(model_cfg()['smpl']), batch=8, img_res=32))
+def samples(model_cfg, make_batch, batch_dataset):
+    return batch_dataset(make_batch(MODELS.build(model_cfg()['smpl']), batch=8, img_res=32))
 
 
 def _runner(model, dataset, work_dir, seed=0, load_from=None, resume=False, custom_hooks=None,
@@ -219,9 +204,9 @@ def test_head_channels_must_match_the_backbone(model_cfg):
         check_feature_channels(model)
 
 
-def test_regressor_joints_must_match_the_annotations(model_cfg):
+def test_regressor_joints_must_match_the_annotations(model_cfg, batch_dataset):
     model = MODELS.build(model_cfg())
-    check_dataset_joints(model, _Samples(None), 'train_dataloader')
+    check_dataset_joints(model, batch_dataset(None), 'train_dataloader')
     other = type('Other', (), dict(metainfo=dict(num_keypoints=17)))()
     with pytest.raises(ConfigConsistencyError, match='17 keypoints per sample but the joints regressor .* 24'):
         check_dataset_joints(model, other, 'test_dataloader')

@@ -2,21 +2,6 @@
 import pytest
 import torch
 from mmengine.runner import Runner
-from torch.utils.data import Dataset
-
-
-class _Samples(Dataset):
-    """Per-sample view of a collated synthetic batch (what a pipeline would yield)."""
-
-    def __init__(self, batch):
-        self.batch = batch
-
-    def __len__(self):
-        return self.batch['inputs'].shape[0]
-
-    def __getitem__(self, index):
-        return dict(inputs=self.batch['inputs'][index],
-                    data_samples={k: v[index] for k, v in self.batch['data_samples'].items()})
 
 
 def _runner(model_cfg, dataset, work_dir, max_epochs, resume_from=None):
@@ -39,10 +24,10 @@ def _runner(model_cfg, dataset, work_dir, max_epochs, resume_from=None):
 
 
 @pytest.fixture(scope='module')
-def trained(model_cfg, make_batch, tmp_path_factory):
+def trained(model_cfg, make_batch, batch_dataset, tmp_path_factory):
     from mesh_recovery.registry import MODELS
     smpl = MODELS.build(model_cfg()['smpl'])
-    dataset = _Samples(make_batch(smpl, batch=8, img_res=32))
+    dataset = batch_dataset(make_batch(smpl, batch=8, img_res=32))
     work_dir = tmp_path_factory.mktemp('runner')
     runner = _runner(model_cfg, dataset, work_dir, max_epochs=1)
     runner.train()
