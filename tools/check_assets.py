@@ -12,9 +12,12 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
+from mesh_recovery.engine.cli import merge_cfg_options  # noqa: E402
 from mesh_recovery.utils.asset_check import collect_assets  # noqa: E402
+from mesh_recovery.utils.errors import run_main  # noqa: E402
+from mesh_recovery.utils.files import load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -23,14 +26,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--checkpoint', help='also check this checkpoint file')
     parser.add_argument('--mode', choices=('train', 'test', 'all'), default='all')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument('--debug', action='store_true', help='show the Python traceback of user errors too')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_cfg_options(cfg, args.cfg_options)
     statuses = collect_assets(cfg, args.mode, args.checkpoint)
     for status in statuses:
         print(status.describe())
@@ -40,4 +44,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

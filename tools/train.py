@@ -17,6 +17,8 @@ from mmengine.config import Config  # noqa: E402
 from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
 from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
 from mesh_recovery.registry import RUNNERS  # noqa: E402
+from mesh_recovery.utils.errors import run_main  # noqa: E402
+from mesh_recovery.utils.files import load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -71,7 +73,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    cfg = merge_args(load_config(args.config), args)
     from mesh_recovery.utils.asset_check import assert_assets_present
     assert_assets_present(cfg, mode='train')
     init_cpu_distributed(args.launcher)
@@ -83,4 +85,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

@@ -15,6 +15,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mesh_recovery.registry import METRICS
+from mesh_recovery.utils.errors import UserError
 
 COUNT_KEY = 'nonfinite_samples'
 
@@ -74,3 +75,48 @@ class FiniteGuard(BaseMetric):
                       f'metrics (first sample indices {[r["sample_idx"] for r in results[:10]]})',
                       logger='current', level=30)
         return {COUNT_KEY: len(results)}
+
+
+class NonFiniteResultsError(UserError):
+    """Predictions or ground truth of some test samples are NaN or infinite."""
+
+
+def _describe(index: int, fields: List[str], dataset: Any) -> str:
+    name = ''
+    try:
+        info = dataset.get_data_info(index) if dataset is not None else {}
+        name = str(info.get('img_path') or info.get('imgname') or '')
+    except Exception:  # a dataset without per-index info: the index alone still names the sample
+        name = ''
+    return f'{index}' + (f' ({name})' if name else '') + f': {", ".join(fields)}'
+
+
+def check_test_results(metrics: Dict[str, Any], guard: Optional['FiniteGuard'], dataset: Any = None) -> Dict[str, Any]:
+    """Refuse test results that hide non-finite samples or are themselves NaN.
+
+    Args:
+        metrics: What ``runner.test()`` returned.
+        guard: The evaluator's :class:`FiniteGuard` (None if it has none).
+        dataset: The test dataset, to name the samples' images.
+
+    Returns:
+        ``metrics`` without the guard's count (when nothing is wrong, or the
+        samples were excluded on purpose).
+
+    Raises:
+        NonFiniteResultsError: Non-finite samples that were not excluded, or a
+            metric that is NaN / infinite.
+    """
+    metrics = dict(metrics)
+    count = int(metrics.pop(COUNT_KEY, 0) or 0)
+    if count and guard is not None and not guard.exclude:
+        shown = '\n  '.join(_describe(i, f, dataset) for i, f in guard.bad_samples[:10])
+        raise NonFiniteResultsError(
+            f'{count} test samples have NaN or infinite predictions or ground truth (sample index: fields):\n  '
+            f'{shown}{chr(10) + "  ..." if count > 10 else ""}\nNo metrics are reported. Check those annotations '
+            'and the checkpoint, or pass --exclude-nonfinite to score the other samples.')
+    bad = {k: v for k, v in metrics.items() if isinstance(v, (float, np.floating)) and not np.isfinite(v)}
+    if bad:
+        raise NonFiniteResultsError(f'the metrics {sorted(bad)} are not finite ({bad}); no sample was scorable '
+                                    '(e.g. every ground-truth joint is invisible) or a metric failed')
+    return metrics

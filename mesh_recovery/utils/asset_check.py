@@ -4,13 +4,16 @@ Used by ``tools/check_assets.py`` (the asset doctor) and by ``tools/train.py`` /
 ``tools/test.py``, so a missing annotation file, image folder or body-model
 file fails in seconds with a message naming it, not hours into a job.
 """
+import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from .npz import npz_shapes
+from .errors import MissingFileError, UserError
+from .files import load_npy, load_npz
+from .npz import npz_layout
 
 DOCS = 'docs/data_preparation.md'
 
@@ -30,7 +33,7 @@ SOURCES = {
                    'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
 }
 
-# Required keys and per-sample shapes of the annotation files (DESIGN 4.3).
+# Required keys and per-sample shapes of the annotation files (docs/data_contract.md).
 IMAGE_ANNOTATION_KEYS = ('imgname', 'center', 'scale')
 MOSH_KEYS = ('pose', 'shape')
 ANNOTATION_SHAPES = {'center': (2,), 'scale': (), 'part': (24, 3), 'S': (24, 4), 'pose': (72,), 'shape': (10,)}
@@ -104,54 +107,83 @@ def _dataset_cfgs(cfg) -> Iterator[dict]:
 def _check_file(kind: str, path: str) -> AssetStatus:
     if osp.isfile(path):
         return AssetStatus(kind, path, 'found')
-    return AssetStatus(kind, path, 'missing', f'no file at {path}')
+    return AssetStatus(kind, path, 'missing', f'no file at {path}{_relative_note(path)}')
+
+
+def _relative_note(path: str) -> str:
+    return '' if osp.isabs(path) else (f' (relative to the current directory {os.getcwd()}; run the tools from '
+                                       'the repository root, or give absolute paths)')
+
+
+def _opened(kind: str, path: str, loader: Callable[[str], Any]) -> Tuple[AssetStatus, Any]:
+    """Open ``path`` with the loader the tools use; a refusal makes it ``invalid`` with its message."""
+    status = _check_file(kind, path)
+    if not status.ok:
+        return status, None
+    try:
+        return status, loader(path)
+    except UserError as exc:
+        return AssetStatus(kind, path, 'invalid', str(exc)), None
+    except Exception as exc:  # the doctor reports, it never crashes
+        return AssetStatus(kind, path, 'invalid', f'{type(exc).__name__}: {exc}'), None
 
 
 def check_body_model_files(model_cfg: dict) -> List[AssetStatus]:
-    """The SMPL (or free) body model, its joints regressor and the head's mean parameters."""
+    """The SMPL (or free) body model, its joints regressor and the head's mean parameters.
+
+    Each file is opened with the loader the model uses (``load_body_model_data``,
+    ``load_joints_regressor``, ``load_mean_params``), so ``found`` means it loads.
+    """
+    from mesh_recovery.body_models.io import load_body_model_data, resolve_body_model_path
     statuses = []
     smpl = model_cfg.get('smpl') or {}
+    num_vertices = None
     if smpl.get('smpl_path'):
-        path = smpl['smpl_path']
-        if osp.isdir(path) or not path.endswith(('.pkl', '.npz')):
-            names = [f'SMPL_NEUTRAL.{ext}' for ext in ('pkl', 'npz')]
-            found = [osp.join(path, n) for n in names if osp.isfile(osp.join(path, n))]
-            statuses.append(AssetStatus('smpl', found[0], 'found') if found else AssetStatus(
-                'smpl', osp.join(path, names[0]), 'missing', f'no {" or ".join(names)} in {path}/'))
+        path = str(smpl['smpl_path'])
+        try:
+            resolved = resolve_body_model_path(path, 'neutral')
+        except FileNotFoundError as exc:
+            shown = path if path.endswith(('.pkl', '.npz')) else osp.join(path, 'SMPL_NEUTRAL.pkl')
+            statuses.append(AssetStatus('smpl', shown, 'missing', str(exc).splitlines()[0] + _relative_note(path)))
         else:
-            statuses.append(_check_file('smpl', path))
+            num_betas = int(smpl.get('num_betas', 10))
+            status, data = _opened('smpl', resolved, lambda p: load_body_model_data(p, num_betas=num_betas))
+            statuses.append(status)
+            num_vertices = data.num_vertices if data is not None else None
     if smpl.get('joints_regressor'):
-        statuses.append(_check_regressor(smpl['joints_regressor']))
+        statuses.append(_check_regressor(str(smpl['joints_regressor']), num_vertices))
     head = model_cfg.get('mesh_head') or {}
     if head.get('smpl_mean_params'):
-        statuses.append(_check_mean_params(head['smpl_mean_params']))
+        from mesh_recovery.models.heads.hmr_mesh_head import load_mean_params
+        statuses.append(_opened('mean_params', str(head['smpl_mean_params']), load_mean_params)[0])
     return statuses
 
 
-def _check_regressor(path: str) -> AssetStatus:
-    status = _check_file('joints_regressor', path)
-    if status.ok:
-        shape = np.load(path, mmap_mode='r').shape
-        if len(shape) != 2 or shape[0] != 24:
-            return AssetStatus('joints_regressor', path, 'invalid', f'shape {shape}, expected (24, V)')
-    return status
+def _load_regressor(path: str, num_vertices: Optional[int]) -> np.ndarray:
+    from mesh_recovery.body_models.io import load_joints_regressor
+    if num_vertices is not None:
+        return load_joints_regressor(path, num_vertices)
+    return load_npy(path, 'joints regressor')
 
 
-def _check_mean_params(path: str) -> AssetStatus:
-    status = _check_file('mean_params', path)
-    if status.ok:
-        with np.load(path) as data:
-            shapes = {k: data[k].shape for k in data.files}
-        expected = {'pose': (144,), 'shape': (10,), 'cam': (3,)}
-        wrong = {k: shapes.get(k) for k, v in expected.items() if shapes.get(k) != v}
-        if wrong:
-            return AssetStatus('mean_params', path, 'invalid', f'keys/shapes {wrong}, expected {expected}')
+def _check_regressor(path: str, num_vertices: Optional[int] = None) -> AssetStatus:
+    status, regressor = _opened('joints_regressor', path, lambda p: _load_regressor(p, num_vertices))
+    if regressor is not None and (regressor.ndim != 2 or regressor.shape[0] != 24):
+        return AssetStatus('joints_regressor', path, 'invalid', f'shape {regressor.shape}, expected (24, V)')
     return status
 
 
 def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool) -> Tuple[str, str]:
     """Return (status, detail) for one annotation npz and a sample of its images."""
-    shapes = npz_shapes(path)
+    try:
+        layout = npz_layout(path)
+    except UserError as exc:
+        return 'invalid', str(exc)
+    objects = [k for k, (_, dtype) in layout.items() if dtype.hasobject]
+    if objects:
+        return 'invalid', (f'keys {objects} hold Python objects (pickled object arrays), which the loaders refuse '
+                           'because unpickling can run code; re-save them as numeric or string arrays')
+    shapes = {k: shape for k, (shape, _) in layout.items()}
     required = MOSH_KEYS if mosh else IMAGE_ANNOTATION_KEYS
     missing = [k for k in required if k not in shapes]
     if missing:
@@ -164,8 +196,10 @@ def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool) -> Tup
             return 'invalid', f'{key} has per-sample shape {shapes[key][1:]}, expected {shape}'
     if mosh or image_dir is None:
         return 'found', ''
-    with np.load(path, allow_pickle=False) as data:
-        names = data['imgname']
+    try:
+        names = load_npz(path, 'annotation file', keys=['imgname'])['imgname']
+    except UserError as exc:
+        return 'invalid', str(exc)
     picks = np.unique(np.linspace(0, len(names) - 1, IMAGE_SAMPLE_COUNT).astype(int)) if len(names) else []
     absent = [str(names[i]) for i in picks if not osp.isfile(osp.join(image_dir, str(names[i])))]
     if absent:
@@ -205,7 +239,8 @@ def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[Ass
         if loader:
             statuses += check_dataset_files(loader.get('dataset'))
     if checkpoint is not None:
-        statuses.append(_check_file('checkpoint', checkpoint))
+        from mesh_recovery.engine.checkpoint import read_checkpoint
+        statuses.append(_opened('checkpoint', checkpoint, read_checkpoint)[0])
     unique = {}
     for status in statuses:  # val and test loaders often share a dataset
         unique.setdefault((status.kind, status.path), status)
@@ -213,10 +248,10 @@ def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[Ass
 
 
 def assert_assets_present(cfg, mode: str, checkpoint: Optional[str] = None) -> None:
-    """Raise ``FileNotFoundError`` listing every missing or invalid asset of ``cfg``."""
+    """Raise ``MissingFileError`` (a ``FileNotFoundError``) listing every missing or invalid asset of ``cfg``."""
     bad = [s for s in collect_assets(cfg, mode, checkpoint) if not s.ok]
     if bad:
         report = '\n'.join(s.describe() for s in bad)
-        raise FileNotFoundError(
+        raise MissingFileError(
             f'{len(bad)} asset(s) needed by this config are missing or invalid:\n{report}\n'
             f'Run `python tools/check_assets.py CONFIG` for the full list.')

@@ -7,11 +7,12 @@ entry time and order makes a rebuild comparable byte for byte.
 import io
 import os
 import zipfile
-from typing import Mapping
+from typing import Dict, Mapping, Tuple
 
 import numpy as np
 
 from .atomic import atomic_write_bytes
+from .files import DECODE_ERRORS, decode_error, require_file
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -51,21 +52,33 @@ def save_npy(path: str, array: np.ndarray) -> str:
     return path
 
 
-def npz_shapes(path: str) -> dict:
-    """Return ``{key: shape}`` of an ``.npz`` file, reading only the array headers.
+def npz_layout(path: str, what: str = 'annotation file') -> Dict[str, Tuple[tuple, np.dtype]]:
+    """Return ``{key: (shape, dtype)}`` of an ``.npz`` file, reading only the array headers.
 
     Annotation files hold hundreds of thousands of samples; checking their
     layout must not load them.
+
+    Raises:
+        MissingFileError, BadFileError: Missing, empty, not an archive, truncated.
     """
-    shapes = {}
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if not name.endswith('.npy'):
-                continue
-            with archive.open(name) as f:
-                version = np.lib.format.read_magic(f)
-                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, _ = read_header(f)
-            shapes[name[:-len('.npy')]] = tuple(shape)
-    return shapes
+    require_file(path, what)
+    layout = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.endswith('.npy'):
+                    continue
+                with archive.open(name) as f:
+                    version = np.lib.format.read_magic(f)
+                    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                                   else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read_header(f)
+                layout[name[:-len('.npy')]] = (tuple(shape), dtype)
+    except DECODE_ERRORS as exc:
+        raise decode_error(os.fspath(path), what, 'an .npz archive', exc) from exc
+    return layout
+
+
+def npz_shapes(path: str) -> dict:
+    """Return ``{key: shape}`` of an ``.npz`` file, reading only the array headers (see :func:`npz_layout`)."""
+    return {key: shape for key, (shape, _) in npz_layout(path).items()}

@@ -1,5 +1,4 @@
 """HMR's iterative error feedback regressor of SMPL parameters and camera."""
-import os.path as osp
 from typing import NamedTuple, Optional, Sequence, Union
 
 import numpy as np
@@ -9,6 +8,8 @@ from mmengine.model import BaseModule
 
 from mesh_recovery.geometry.rotation import rot6d_to_matrix
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.errors import BadFileError
+from mesh_recovery.utils.files import load_npz, require_finite
 
 NUM_JOINTS = 24
 POSE_DIM = NUM_JOINTS * 6
@@ -42,20 +43,19 @@ def load_mean_params(path: str) -> dict:
         Float32 tensors of shape ``(1, 144)``, ``(1, 10)``, ``(1, 3)`` under
         ``pose``, ``shape``, ``cam``.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'SMPL mean parameters not found: {path}; place smpl_mean_params.npz there '
-            '(models/smpl/ for SMPL, models/free_body/mean_params.npz for the free body model)')
+    hint = ('place smpl_mean_params.npz there (models/smpl/ for SMPL, from mmpose 0.x data preparation; '
+            'models/free_body/mean_params.npz for the free body model)')
     expected = {'pose': POSE_DIM, 'shape': BETA_DIM, 'cam': CAM_DIM}
-    with np.load(path) as data:
-        out = {}
-        for key, size in expected.items():
-            if key not in data.files:
-                raise KeyError(f'{path} has no "{key}" array (found {data.files}); expected pose, shape, cam')
-            value = np.asarray(data[key], dtype=np.float32).reshape(-1)
-            if value.size != size:
-                raise ValueError(f'{path}: "{key}" has {value.size} values, expected {size}')
-            out[key] = torch.from_numpy(value.copy())[None]
+    data = load_npz(path, 'SMPL mean parameters', keys=expected, required=expected, hint=hint)
+    out = {}
+    for key, size in expected.items():
+        if data[key].dtype.kind not in 'biuf':
+            raise BadFileError(f'{path}: "{key}" holds {data[key].dtype} values, expected numbers')
+        value = np.asarray(data[key], dtype=np.float32).reshape(-1)
+        if value.size != size:
+            raise BadFileError(f'{path}: "{key}" has {value.size} values, expected {size}')
+        require_finite(value, path, key, 'SMPL mean parameters')
+        out[key] = torch.from_numpy(value.copy())[None]
     return out
 
 
