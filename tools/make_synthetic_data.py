@@ -25,6 +25,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-train', type=int, default=4000)
     parser.add_argument('--num-test', type=int, default=500)
     parser.add_argument('--num-prior', type=int, default=20000, help='poses in the MoSh-like prior file')
+    parser.add_argument('--num-pw3d-test', type=int, default=0,
+                        help='samples of the 3DPW-like test set (synthetic_3dpw_test.npz; docs/evaluation.md)')
+    parser.add_argument('--num-3dhp-test', type=int, default=0,
+                        help='samples of the MPI-INF-3DHP-like test set (synthetic_3dhp_test.npz)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--workers', type=int, default=2, help='rendering processes')
     parser.add_argument('--body-model', default=osp.join(FREE_BODY_DIR, 'body_model.npz'))
@@ -61,7 +65,9 @@ def main(argv=None) -> None:
                                     seed=args.seed, num_workers=args.workers)
     for split, num, write in (('train', args.num_train, writer.write_train),
                               ('test', args.num_test, writer.write_test),
-                              ('prior', args.num_prior, writer.write_prior)):
+                              ('prior', args.num_prior, writer.write_prior),
+                              ('pw3d_test', args.num_pw3d_test, writer.write_pw3d_test),
+                              ('mpi_inf_3dhp_test', args.num_3dhp_test, writer.write_mpi_inf_3dhp_test)):
         if num <= 0:
             continue
         start = time.perf_counter()

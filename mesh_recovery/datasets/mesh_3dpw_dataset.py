@@ -21,15 +21,23 @@ class Mesh3DPWDataset(MeshBaseDataset):
     3DPW root (``imageFiles/<sequence>/image_<frame:05d>.jpg``, 0-based).
     The default evaluator is :class:`mesh_recovery.evaluation.PW3DError`.
 
-    Takes the arguments of :class:`MeshBaseDataset`.
+    Args:
+        gendered: Require every ``gender`` to be male or female (the real
+            protocol); False for sets posed with a neutral model only (the
+            synthetic 3DPW-like set, ``gender`` ``'n'``).
+        **kwargs: The arguments of :class:`MeshBaseDataset`.
 
     Raises:
         KeyError: (on first use) the file lacks a key of ``PW3D_KEYS``.
-        ValueError: a ``gender`` entry is neither male nor female.
+        ValueError: (on first use, ``gendered``) a ``gender`` entry is neither male nor female.
     """
 
     PROTOCOL = '3DPW test'
     METAINFO: dict = dict(MeshBaseDataset.METAINFO, dataset_name='3dpw', default_evaluator=dict(type='PW3DError'))
+
+    def __init__(self, gendered: bool = True, **kwargs) -> None:
+        self.gendered = bool(gendered)
+        super().__init__(**kwargs)
 
     def full_init(self) -> None:
         """Check the protocol's keys and genders, then read the file (once)."""
@@ -37,6 +45,8 @@ class Mesh3DPWDataset(MeshBaseDataset):
             return
         require_protocol_keys(self.ann_file, PW3D_KEYS, self.PROTOCOL, self.backend_args)
         super().full_init()
+        if not self.gendered:
+            return
         gender = self._columns['gender']
         unknown = ~np.isin(gender, (GENDER_MALE, GENDER_FEMALE))
         if unknown.any():
@@ -44,4 +54,5 @@ class Mesh3DPWDataset(MeshBaseDataset):
             raise ValueError(f"{self.ann_file}: the {self.PROTOCOL} protocol poses the ground truth with "
                              f"the male or female SMPL model, but {int(unknown.sum())} samples have a "
                              f"gender other than 'm' / 'f' (first: sample {first}, "
-                             f"{self._columns['imgname'][first]})")
+                             f"{self._columns['imgname'][first]}); set gendered=False only for "
+                             f"data posed with a neutral model")

@@ -73,7 +73,7 @@ class H36MActionError(JointError):
                 metrics[f'{key}/{action}'] = 1000.0 * float(err[keep][visible[keep]].mean())
                 row.append(metrics[f'{key}/{action}'])
             rows.append(row)
-        print_log(format_action_table(rows), logger='current')
+        print_log('Human3.6M by action (mm):\n' + format_action_table(rows), logger='current')
         return metrics
 
 

@@ -1,13 +1,13 @@
 """Body-model passes and regressed joints shared by the mesh evaluation protocols."""
 import os.path as osp
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 from mesh_recovery.body_models.io import load_joints_regressor
 from mesh_recovery.body_models.smpl import GENDER_CODES, SMPL
-from mesh_recovery.conventions import H36M_REGRESSOR_17, joint_indices
+from mesh_recovery.conventions import H36M_REGRESSOR_17, JOINT_ORDERS, joint_indices
 
 # The file name of the Human3.6M regressor beside the SMPL files (SPIN's data/ folder).
 H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
@@ -46,7 +46,10 @@ class MeshEvalBody:
             file (neutral ground truth only).
         regressor: ``(K, V)`` ``.npy`` regressor for the scored joints; None
             for ``J_regressor_h36m.npy`` beside the model.
-        regressor_order: Joint names of the regressor's rows.
+        regressor_order: Joint names of the regressor's rows, or the name of
+            an order in ``JOINT_ORDERS`` (``'spin_24'`` for a SPIN-24 regressor
+            such as the free body model's, whose rows of the same names stand
+            in for Human3.6M's).
         gt_gender: ``'gendered'`` poses the ground truth with each sample's
             male / female model (3DPW as SPIN scores it); ``'neutral'`` with
             the neutral model.
@@ -55,8 +58,13 @@ class MeshEvalBody:
     """
 
     def __init__(self, smpl_path: str, regressor: Optional[str] = None,
-                 regressor_order: Sequence[str] = H36M_REGRESSOR_17, gt_gender: str = 'gendered',
+                 regressor_order: Union[str, Sequence[str]] = H36M_REGRESSOR_17, gt_gender: str = 'gendered',
                  protocol: str = '3DPW', device: Optional[str] = None) -> None:
+        if isinstance(regressor_order, str):
+            if regressor_order not in JOINT_ORDERS:
+                raise ValueError(f'regressor_order {regressor_order!r} is not a known order; known: '
+                                 f'{sorted(JOINT_ORDERS)} (or pass the joint names)')
+            regressor_order = JOINT_ORDERS[regressor_order]
         if gt_gender not in GT_GENDERS:
             raise ValueError(f'gt_gender must be one of {GT_GENDERS}, got {gt_gender!r}')
         self.gt_gender = gt_gender
@@ -71,7 +79,8 @@ class MeshEvalBody:
                 f'the {protocol} protocol poses the ground truth with the gendered SMPL models, but '
                 f'{" and ".join(files)} {"is" if len(files) == 1 else "are"} missing (smpl_path='
                 f'{smpl_path}). Download them from smpl.is.tue.mpg.de (docs/evaluation.md), or set '
-                f"gt_gender='neutral' for data whose ground truth was made with the neutral model")
+                f"gt_gender='neutral' for data whose ground truth was made with the neutral model "
+                f'(the free body model in models/free_body/ has a neutral model only)')
         self.regressor_path = regressor or default_h36m_regressor(smpl_path)
         matrix = load_joints_regressor(self.regressor_path, self.body.num_vertices)
         if matrix.shape[0] != len(regressor_order):

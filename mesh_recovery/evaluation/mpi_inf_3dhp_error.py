@@ -1,5 +1,5 @@
 """The MPI-INF-3DHP protocol (PCK, AUC, MPJPE and their Procrustes-aligned forms), as an mmengine metric."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -34,7 +34,7 @@ class MPIINF3DHPError(BaseMetric):
         smpl_path: Body model for ``'h36m_regressor'`` (predicted mesh from
             ``smpl_pose`` / ``smpl_beta`` when ``vertices`` are absent).
         regressor: Regressor ``.npy`` for ``'h36m_regressor'`` (None: beside the model).
-        regressor_order: Names of the regressor's rows.
+        regressor_order: Names of the regressor's rows, or an order's name (``'spin_24'``).
         joint_names: Scored joints, SPIN-24 names.
         root_names: Root joints.
         pck_threshold: Threshold of ``PCK`` in mm.
@@ -48,7 +48,7 @@ class MPIINF3DHPError(BaseMetric):
     default_prefix: Optional[str] = None
 
     def __init__(self, pred_source: str = 'keypoints_3d', smpl_path: Optional[str] = None,
-                 regressor: Optional[str] = None, regressor_order: Sequence[str] = H36M_REGRESSOR_17,
+                 regressor: Optional[str] = None, regressor_order: Union[str, Sequence[str]] = H36M_REGRESSOR_17,
                  joint_names: Sequence[str] = MPI_INF_3DHP_17, root_names: Sequence[str] = PELVIS_ROOT,
                  pck_threshold: float = 150.0, auc_thresholds: Sequence[float] = AUC_THRESHOLDS_MM,
                  device: Optional[str] = None, collect_device: str = 'cpu', prefix: Optional[str] = None,

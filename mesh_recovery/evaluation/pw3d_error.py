@@ -1,5 +1,5 @@
 """The 3DPW protocol (MPJPE, MPJPE-PA, PVE on SMPL-posed ground truth), as an mmengine metric."""
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -31,7 +31,7 @@ class PW3DError(BaseMetric):
             ``SMPL_FEMALE.pkl`` (a file is enough with ``gt_gender='neutral'``).
         regressor: ``(K, V)`` regressor ``.npy``; None for
             ``J_regressor_h36m.npy`` beside the model.
-        regressor_order: Names of the regressor's rows.
+        regressor_order: Names of the regressor's rows, or an order's name (``'spin_24'``).
         joint_names: Scored joints.
         root_names: Joints whose mean is the root.
         gt_gender: ``'gendered'`` (SPIN's 3DPW protocol) or ``'neutral'``.
@@ -44,7 +44,7 @@ class PW3DError(BaseMetric):
     default_prefix: Optional[str] = None
 
     def __init__(self, smpl_path: str = 'models/smpl', regressor: Optional[str] = None,
-                 regressor_order: Sequence[str] = H36M_REGRESSOR_17,
+                 regressor_order: Union[str, Sequence[str]] = H36M_REGRESSOR_17,
                  joint_names: Sequence[str] = JOINT_ERROR_14, root_names: Sequence[str] = ROOT_JOINTS,
                  gt_gender: str = 'gendered', device: Optional[str] = None, collect_device: str = 'cpu',
                  prefix: Optional[str] = None, collect_dir: Optional[str] = None) -> None:

@@ -16,6 +16,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from mesh_recovery.body_models import SMPL
+from mesh_recovery.conventions import MPI_INF_3DHP_17, SPIN_24, joint_indices
 from mesh_recovery.utils.npz import save_npz_deterministic
 from mesh_recovery.visualization import MeshRenderer, PerspectiveCamera, visible_points
 
@@ -23,7 +24,7 @@ from .pose_sampler import PoseSampler
 from .scene_sampler import REGIONS, make_background, sample_scene, vertex_regions
 from .shape_sampler import ShapeSampler
 
-SPLIT_CODES = {'train': 0, 'test': 1, 'prior': 2}
+SPLIT_CODES = {'train': 0, 'test': 1, 'prior': 2, 'pw3d_test': 3, 'mpi_inf_3dhp_test': 4}
 # SPIN's box: the person's extent times this margin, as side = scale * 200 px.
 BOX_MARGIN = 1.2
 # Joints lie inside the body; a joint counts as visible when no surface is
@@ -127,6 +128,38 @@ class SyntheticDatasetWriter:
         records = self._render_split('test', num)
         self._save_cameras(name, records)
         return self._save(name, {k: records[k] for k in ('imgname', 'center', 'scale', 'S')})
+
+    def write_pw3d_test(self, num: int, name: str = 'synthetic_3dpw_test') -> str:
+        """3DPW-like test split: the keys SPIN's pw3d.py writes (imgname, center, scale, pose, shape, gender).
+
+        The images are rendered with the one (neutral) free body model, so every
+        ``gender`` is ``'n'``: score it with ``PW3DError(gt_gender='neutral')`` and
+        ``Mesh3DPWDataset(gendered=False)``.
+        """
+        records = self._render_split('pw3d_test', num)
+        self._save_cameras(name, records)
+        arrays = {k: records[k] for k in ('imgname', 'center', 'scale', 'pose', 'shape')}
+        arrays['gender'] = np.full(len(arrays['imgname']), 'n')
+        return self._save(name, arrays)
+
+    def write_mpi_inf_3dhp_test(self, num: int, name: str = 'synthetic_3dhp_test') -> str:
+        """MPI-INF-3DHP-like test split as SPIN's test extraction writes it (imgname, center, scale, part, S).
+
+        Only the 17 protocol joints are filled (confidence 1), and ``S`` is
+        centred on the pelvis, as in ``mpi_inf_3dhp_test.npz``.
+        """
+        records = self._render_split('mpi_inf_3dhp_test', num)
+        self._save_cameras(name, records)
+        slots = joint_indices(MPI_INF_3DHP_17, SPIN_24)
+        pelvis = joint_indices(('pelvis_mpii', ), SPIN_24)[0]
+        part = np.zeros_like(records['part'])
+        part[:, slots, :2] = records['part'][:, slots, :2]
+        part[:, slots, 2] = 1.0
+        joints = np.zeros_like(records['S'])
+        joints[:, slots, :3] = records['S'][:, slots, :3] - records['S'][:, [pelvis], :3]
+        joints[:, slots, 3] = 1.0
+        arrays = {k: records[k] for k in ('imgname', 'center', 'scale')}
+        return self._save(name, dict(arrays, part=part, S=joints))
 
     def write_prior(self, num: int, name: str = 'synthetic_mosh') -> str:
         """MoSh-like pose prior: pose (N, 72) in the body frame and shape (N, 10)."""
