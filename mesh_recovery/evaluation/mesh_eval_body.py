@@ -14,10 +14,15 @@ H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
 GT_GENDERS = ('gendered', 'neutral')
 
 
+def model_folder(smpl_path: str) -> str:
+    """The folder of the body model files: ``smpl_path`` itself unless it names a model file."""
+    smpl_path = str(smpl_path)
+    return osp.dirname(smpl_path) if smpl_path.endswith(('.pkl', '.npz')) else smpl_path
+
+
 def default_h36m_regressor(smpl_path: str) -> str:
-    """``J_regressor_h36m.npy`` in the folder of the body model (the folder itself if a directory)."""
-    folder = smpl_path if osp.isdir(smpl_path) else osp.dirname(smpl_path)
-    return osp.join(folder, H36M_REGRESSOR_FILE)
+    """``J_regressor_h36m.npy`` in the folder of the body model."""
+    return osp.join(model_folder(smpl_path), H36M_REGRESSOR_FILE)
 
 
 def sample_field(data_batch: Any, data_samples: Sequence[Any], key: str, metric: str) -> torch.Tensor:
@@ -73,7 +78,7 @@ class MeshEvalBody:
         self.body = SMPL(smpl_path, genders=genders).to(self.device)
         missing = [g for g in genders if g not in self.body.genders]
         if missing:
-            folder = smpl_path if osp.isdir(smpl_path) else osp.dirname(smpl_path)
+            folder = model_folder(smpl_path)
             files = [osp.join(folder, f'SMPL_{g.upper()}.pkl') for g in missing]
             raise FileNotFoundError(
                 f'the {protocol} protocol poses the ground truth with the gendered SMPL models, but '

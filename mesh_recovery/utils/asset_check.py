@@ -29,6 +29,8 @@ SOURCES = {
                    '`python tools/make_synthetic_data.py` for the synthetic set', f'{DOCS}#mesh-annotation-files'),
     'images': ('the dataset\'s own website (see the docs section), or '
                '`python tools/make_synthetic_data.py` for the synthetic set', DOCS),
+    'h36m_regressor': ('SPIN (J_regressor_h36m.npy, downloaded by its fetch_data.sh); the free body model uses its '
+                       'SPIN-24 regressor instead', 'docs/evaluation.md#files-and-where-they-come-from'),
     'checkpoint': ('the mmpose model zoo (HMR, hmr_mesh_224x224-c21e8229_20201015.pth) or your own '
                    'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
 }
@@ -173,7 +175,17 @@ def _check_regressor(path: str, num_vertices: Optional[int] = None) -> AssetStat
     return status
 
 
-def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool) -> Tuple[str, str]:
+def _protocol_keys(dataset_type: str) -> Tuple[str, Tuple[str, ...]]:
+    """The evaluation protocol of a dataset type and the annotation keys it reads (none for others)."""
+    from mesh_recovery.datasets.mesh_3dpw_dataset import PW3D_KEYS, Mesh3DPWDataset
+    from mesh_recovery.datasets.mesh_mpi_inf_3dhp_dataset import MPI_INF_3DHP_KEYS, MeshMPIINF3DHPDataset
+    protocols = {'Mesh3DPWDataset': (Mesh3DPWDataset.PROTOCOL, PW3D_KEYS),
+                 'MeshMPIINF3DHPDataset': (MeshMPIINF3DHPDataset.PROTOCOL, MPI_INF_3DHP_KEYS)}
+    return protocols.get(dataset_type, ('', ()))
+
+
+def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool,
+                         dataset_type: str = '') -> Tuple[str, str]:
     """Return (status, detail) for one annotation npz and a sample of its images."""
     try:
         layout = npz_layout(path)
@@ -188,6 +200,10 @@ def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool) -> Tup
     missing = [k for k in required if k not in shapes]
     if missing:
         return 'invalid', f'missing keys {missing} (present: {sorted(shapes)})'
+    protocol, protocol_keys = _protocol_keys(dataset_type)
+    missing = [k for k in protocol_keys if k not in shapes]
+    if missing:
+        return 'invalid', f'missing keys {missing} that the {protocol} protocol needs (present: {sorted(shapes)})'
     lengths = {k: shape[0] for k, shape in shapes.items() if shape}
     if len(set(lengths.values())) > 1:
         return 'invalid', f'keys have different sample counts: {lengths}'
@@ -222,8 +238,47 @@ def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
             image_dir = None
         status = _check_file('annotation', ann_file)
         if status.ok:
-            status.status, status.detail = _validate_annotation(ann_file, image_dir, mosh)
+            status.status, status.detail = _validate_annotation(ann_file, image_dir, mosh, str(cfg.get('type', '')))
         statuses.append(status)
+    return statuses
+
+
+def _evaluator_cfgs(evaluators) -> List[dict]:
+    if not evaluators:
+        return []
+    return [dict(e) for e in evaluators] if isinstance(evaluators, (list, tuple)) else [dict(evaluators)]
+
+
+def _check_gendered_models(smpl_path: str) -> List[AssetStatus]:
+    from mesh_recovery.body_models.io import find_optional_gender_path
+    from mesh_recovery.evaluation.mesh_eval_body import model_folder
+    statuses = []
+    folder = model_folder(smpl_path)
+    for gender in ('male', 'female'):
+        found = find_optional_gender_path(folder, gender) if osp.isdir(folder) else None
+        expected = osp.join(folder, f'SMPL_{gender.upper()}.pkl')
+        statuses.append(AssetStatus('smpl', found, 'found') if found else AssetStatus(
+            'smpl', expected, 'missing', f'the 3DPW protocol (PW3DError, gt_gender=gendered) poses the ground '
+            f'truth with the {gender} model: no {expected} (or .npz){_relative_note(expected)}'))
+    return statuses
+
+
+def check_evaluator_files(evaluators) -> List[AssetStatus]:
+    """The files the evaluation protocols of ``evaluators`` read (gendered models, regressors, annotations)."""
+    from mesh_recovery.evaluation.mesh_eval_body import default_h36m_regressor
+    statuses = []
+    for metric in _evaluator_cfgs(evaluators):
+        kind = metric.get('type')
+        needs_body = kind == 'PW3DError' or (kind == 'MPIINF3DHPError'
+                                             and metric.get('pred_source') == 'h36m_regressor')
+        if needs_body and metric.get('smpl_path'):
+            smpl_path = str(metric['smpl_path'])
+            if kind == 'PW3DError' and metric.get('gt_gender', 'gendered') == 'gendered':
+                statuses += _check_gendered_models(smpl_path)
+            regressor = str(metric.get('regressor') or default_h36m_regressor(smpl_path))
+            statuses.append(_opened('h36m_regressor', regressor, lambda p: load_npy(p, 'joint regressor'))[0])
+        if kind == 'H36MActionError' and metric.get('ann_file'):
+            statuses.append(_check_file('annotation', str(metric['ann_file'])))
     return statuses
 
 
@@ -238,6 +293,7 @@ def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[Ass
         loader = cfg.get(name)
         if loader:
             statuses += check_dataset_files(loader.get('dataset'))
+            statuses += check_evaluator_files(cfg.get(name.replace('_dataloader', '_evaluator')))
     if checkpoint is not None:
         from mesh_recovery.engine.checkpoint import read_checkpoint
         statuses.append(_opened('checkpoint', checkpoint, read_checkpoint)[0])
