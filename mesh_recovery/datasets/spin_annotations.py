@@ -10,6 +10,8 @@ from typing import Dict, Iterable, Optional
 import numpy as np
 from mmengine.fileio import get_local_path
 
+from mesh_recovery.utils.files import load_npz
+
 NUM_JOINTS = 24
 REQUIRED_KEYS = ('imgname', 'center', 'scale')
 OPTIONAL_KEYS = ('part', 'S', 'pose', 'shape', 'has_smpl', 'gender')
@@ -19,28 +21,9 @@ GENDER_MALE, GENDER_FEMALE, GENDER_UNKNOWN = 0, 1, -1
 
 def _load_npz(ann_file: str, local_path: str, required: Iterable[str],
               wanted: Iterable[str]) -> Dict[str, np.ndarray]:
-    try:
-        npz = np.load(local_path, allow_pickle=False)
-    except FileNotFoundError:
-        raise FileNotFoundError(f'annotation file {ann_file} does not exist; check ann_file / '
-                                f'data_root in the dataset config') from None
-    with npz:
-        present = sorted(npz.files)
-        missing = [k for k in required if k not in present]
-        if missing:
-            raise KeyError(f'annotation file {ann_file} lacks the required keys {missing}; '
-                           f'it has {present}')
-        arrays = {}
-        for key in wanted:
-            if key not in present:
-                continue
-            try:
-                arrays[key] = npz[key]
-            except ValueError as err:
-                raise ValueError(f'{ann_file}: key {key!r} holds Python objects (pickled), which '
-                                 f'are not loaded for safety; re-save it as a numeric or string '
-                                 f'array') from err
-    return arrays
+    # The shared reader names the file for empty, truncated, foreign and object-array files.
+    return load_npz(local_path, 'annotation file', keys=tuple(wanted), required=tuple(required),
+                    hint='check ann_file / data_root in the dataset config; see docs/data_preparation.md')
 
 
 def load_npz_arrays(ann_file: str, required: Iterable[str], optional: Iterable[str] = (),

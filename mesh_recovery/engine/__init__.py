@@ -12,6 +12,7 @@ from .mesh_runner import MeshRunner
 from .mesh_runtime_info_hook import MeshRuntimeInfoHook
 from .multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 from .progress_bar_hook import ProgressBarHook
+from .resume import MeshCheckpointHook, resolve_resume_checkpoint
 from .rng_state_hook import RNGStateHook
 from .safe_globals import register_checkpoint_safe_globals
 from .weights_only_loader import register_weights_only_loader
@@ -21,7 +22,7 @@ register_weights_only_loader()
 
 __all__ = [
     'AtomicLocalBackend', 'CheckpointMismatchError', 'FiniteLossHook', 'MeshRunner', 'MeshRuntimeInfoHook',
-    'MultiOptimWrapperConstructor',
+    'MultiOptimWrapperConstructor', 'MeshCheckpointHook', 'resolve_resume_checkpoint',
     'ProgressBarHook', 'RNGStateHook', 'check_state_dict', 'convert_mmpose_state_dict', 'load_checkpoint',
     'load_pretrained', 'read_checkpoint', 'register_checkpoint_safe_globals'
 ]

@@ -24,7 +24,7 @@ import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
 from mesh_recovery.utils.errors import BadFileError, UserError
-from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, require_file
+from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, require_file, short_reason
 
 # mmpose alias prefix -> canonical prefix.
 MMPOSE_ALIASES: Tuple[Tuple[str, str], ...] = (('generator.0.', 'backbone.'), ('generator.1.', 'mesh_head.'))
@@ -76,7 +76,8 @@ def read_checkpoint(filename: str, map_location: str = 'cpu', check_finite: bool
             raise decode_error(filename, 'checkpoint', 'a torch checkpoint', exc, _CHECKPOINT_HINT) from exc
         raise UnsafeCheckpointError(
             f'refusing to load {filename}: it contains objects that are not plain weights/data '
-            f'and could execute code when unpickled. Details: {exc}') from exc
+            f'and could execute code when unpickled ({short_reason(exc)}). Only use checkpoints from sources '
+            'you trust; this project never turns weights-only loading off.') from exc
     except DECODE_ERRORS as exc:
         raise decode_error(filename, 'checkpoint', 'a torch checkpoint (torch.save)', exc, _CHECKPOINT_HINT) from exc
     if not isinstance(checkpoint, dict):

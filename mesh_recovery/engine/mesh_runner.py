@@ -24,6 +24,7 @@ from mesh_recovery.evaluation.metric_rules import GREATER_IS_BETTER, LESS_IS_BET
 from mesh_recovery.registry import RUNNERS
 
 from .checkpoint import load_pretrained
+from .resume import resolve_resume_checkpoint
 from .startup_checks import check_crop_resolution, check_dataset_joints, check_feature_channels
 
 # Hooks every run of this project keeps unless its config removes them by name (``None``).
@@ -59,7 +60,11 @@ class MeshRunner(Runner):
         hooks = dict(hooks or {})
         for name, hook in SAFETY_HOOKS.items():
             hooks.setdefault(name, dict(hook))
+        hooks.setdefault('checkpoint', dict(type='CheckpointHook', interval=1))  # mmengine's default, explicit
         checkpoint = hooks.get('checkpoint')
+        if isinstance(checkpoint, dict) and checkpoint.get('type') in ('CheckpointHook', 'mmengine.CheckpointHook'):
+            # Relative, atomically rewritten last_checkpoint; temporary files of killed writes removed.
+            checkpoint = hooks['checkpoint'] = dict(checkpoint, type='MeshCheckpointHook')
         if isinstance(checkpoint, dict) and checkpoint.get('save_best') is not None:
             hooks['checkpoint'] = dict(checkpoint)
             hooks['checkpoint'].setdefault('greater_keys', list(_MMENGINE_GREATER + GREATER_IS_BETTER))
@@ -82,6 +87,10 @@ class MeshRunner(Runner):
 
     # --- loading ---------------------------------------------------------------------------------
     def load_or_resume(self) -> None:
+        if not self._has_loaded and self._resume and self._load_from is None:
+            # --resume without a path: the newest checkpoint that loads (see engine/resume.py).
+            self._load_from = resolve_resume_checkpoint(self.work_dir)
+            self._resume = self._load_from is not None
         if self._has_loaded or self._resume or self._load_from is None:
             super().load_or_resume()
             return

@@ -55,13 +55,34 @@ def _is_zip(path: str) -> bool:
         return handle.read(4) == b'PK\x03\x04'
 
 
+def short_reason(exc: BaseException) -> str:
+    """One line saying why a reader failed (torch's weights-only errors carry pages of advice)."""
+    if isinstance(exc, RecursionError):
+        return 'nesting too deep (self-referential or hostile file)'
+    text = str(exc)
+    if 'WeightsUnpickler error:' in text:
+        text = text.split('WeightsUnpickler error:', 1)[1].strip()
+    line = text.strip().splitlines()[0] if text.strip() else ''
+    line = line[:200] + ('...' if len(line) > 200 else '')
+    return f'{type(exc).__name__}: {line}' if line else type(exc).__name__
+
+
+def _lfs_pointer(path: str) -> bool:
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read(40).startswith(b'version https://git-lfs')
+    except OSError:
+        return False
+
+
 def decode_error(path: str, what: str, expected: str, exc: BaseException, hint: str = '') -> BadFileError:
     """A :class:`BadFileError` for a file that could not be decoded."""
-    reason = 'nesting too deep (self-referential or hostile file)' if isinstance(exc, RecursionError) \
-        else f'{type(exc).__name__}: {exc}'
     suffix = f'; {hint}' if hint else ''
-    return BadFileError(f'{what} {path} cannot be read as {expected} ({reason}); the file is truncated, '
-                        f'corrupt or of another format{suffix}')
+    if _lfs_pointer(path):
+        return BadFileError(f'{what} {path} is a Git LFS pointer, not the file itself; run `git lfs pull` '
+                            f'or download the file{suffix}')
+    return BadFileError(f'{what} {path} cannot be read as {expected} ({short_reason(exc)}); the file is '
+                        f'truncated, corrupt or of another format{suffix}')
 
 
 def load_npz(path: str, what: str, keys: Optional[Iterable[str]] = None, required: Iterable[str] = (),
@@ -187,5 +208,5 @@ def load_config(path: str):
         raise BadFileError(f'config {path} cannot be loaded: {type(exc).__name__}: {exc}') from exc
 
 
-__all__ = ['DECODE_ERRORS', 'require_file', 'decode_error', 'load_npz', 'load_npy', 'nonfinite_summary',
+__all__ = ['DECODE_ERRORS', 'require_file', 'short_reason', 'decode_error', 'load_npz', 'load_npy', 'nonfinite_summary',
            'require_finite', 'load_config']
