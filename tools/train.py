@@ -17,7 +17,7 @@ from mmengine.config import Config  # noqa: E402
 from mesh_recovery.engine.cli import add_common_args, apply_common_args  # noqa: E402
 from mesh_recovery.engine.distributed import configure_launch, init_cpu_distributed  # noqa: E402
 from mesh_recovery.registry import RUNNERS  # noqa: E402
-from mesh_recovery.utils.errors import run_main  # noqa: E402
+from mesh_recovery.utils.errors import BadValueError, run_main  # noqa: E402
 from mesh_recovery.utils.files import load_config  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.amp:
         if not torch.cuda.is_available():
-            raise SystemExit(
+            raise BadValueError(
                 '--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper); none is visible. On a CPU use the '
                 "backbone's bfloat16 instead: --cfg-options model.backbone.autocast_dtype=auto")
         _use_amp(cfg)

@@ -22,6 +22,7 @@ from mmengine.runner import Runner
 
 from mesh_recovery.evaluation.metric_rules import GREATER_IS_BETTER, LESS_IS_BETTER
 from mesh_recovery.registry import RUNNERS
+from mesh_recovery.utils.errors import BadValueError, UserError
 
 from .checkpoint import load_pretrained
 from .resume import resolve_resume_checkpoint
@@ -34,7 +35,7 @@ _MMENGINE_GREATER = ('acc', 'top', 'AR@', 'auc', 'precision', 'mAP', 'mDice', 'm
 _MMENGINE_LESS = ('loss', )
 
 
-class ParamSchedulerConfigError(ValueError):
+class ParamSchedulerConfigError(UserError, ValueError):
     """``param_scheduler`` does not fit the optimizers of the model."""
 
 
@@ -97,7 +98,7 @@ class MeshRunner(Runner):
         options = dict(self.cfg.get('load_from_cfg') or {}) if self.cfg is not None else {}
         unknown = set(options) - {'allow_missing', 'allow_unexpected'}
         if unknown:
-            raise KeyError(f'load_from_cfg has unknown keys {sorted(unknown)}; '
+            raise BadValueError(f'load_from_cfg has unknown keys {sorted(unknown)}; '
                            'expected allow_missing and/or allow_unexpected')
         report = load_pretrained(self.model, self._load_from, allow_missing=options.get('allow_missing', ()),
                                  allow_unexpected=options.get('allow_unexpected', ()))

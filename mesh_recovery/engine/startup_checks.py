@@ -9,10 +9,12 @@ from typing import Any, Iterator, List, Optional, Tuple
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
+from mesh_recovery.utils.errors import UserError
+
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-class ConfigConsistencyError(ValueError):
+class ConfigConsistencyError(UserError, ValueError):
     """Two parts of a config disagree on a value they must share."""
 
 
