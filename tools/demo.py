@@ -16,6 +16,18 @@ Boxes (``--bboxes``): a COCO-style file with ``images`` and ``annotations``
 boxes are ``xywh``), or a JSON list of boxes ``[[x, y, w, h], ...]`` or of
 ``{"bbox": [...]}`` objects, all for this image (``--bbox-format`` says how to
 read them). Without ``--bboxes`` the whole image is one person's crop.
+
+Videos: IMAGE may also be a video file or a folder of frames (e.g.
+``python tools/demo.py CONFIG clip.mp4 --checkpoint CKPT --detector-weights
+fasterrcnn_resnet50_fpn_coco-258fb6c6.pth``). Frames are read once, in order,
+and the results are streamed: ``STEM_overlay.mp4`` (meshes, person boxes and
+the frame index over each frame; ``--out-video`` picks another name or codec)
+and ``STEM_results/%06d.npz`` per frame (pose, betas, camera, boxes;
+``--save-vertices`` adds the vertices). Boxes per frame come from ``--bboxes``
+(a COCO-style file whose image file names are the frames' names, or
+``000012.jpg`` for frame 12 of a video), from torchvision's person detector
+(``--detector-weights``, a local file), or else the whole frame is one crop.
+See docs/deployment.md.
 """
 import argparse
 import json
@@ -31,12 +43,19 @@ import numpy as np  # noqa: E402
 
 from mesh_recovery.apis import (BOX_PADDING, inference_model, init_model, render_overlay,  # noqa: E402
                                 save_obj)
+from mesh_recovery.apis.frame_boxes import FrameBoxes  # noqa: E402
+from mesh_recovery.apis.frame_reader import FrameReader, is_video_input  # noqa: E402
+from mesh_recovery.apis.person_detector import ARCHS as DETECTOR_ARCHS  # noqa: E402
+from mesh_recovery.apis.person_detector import PersonDetector  # noqa: E402
+from mesh_recovery.apis.video_inference import (box_file_source, detector_source, process_video,  # noqa: E402
+                                                whole_frame)
+from mesh_recovery.apis.video_result_writer import VideoResultWriter  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='model config file')
-    parser.add_argument('image', help='input image')
+    parser.add_argument('image', help='input image, video file or folder of frames')
     parser.add_argument('--checkpoint', help='checkpoint (ours or mmpose 0.x); without it the weights are random')
     parser.add_argument('--bboxes', metavar='JSON', help='person boxes (COCO-style file or a JSON list)')
     parser.add_argument('--bbox-format', choices=('xywh', 'xyxy'), default='xywh',
@@ -49,6 +68,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--side-angle', type=float, default=90.0, help='rotation of the side view, degrees')
     parser.add_argument('--obj-y-up', action='store_true',
                         help='write .obj files with y up and z towards the viewer (rotated 180 deg about x)')
+    video = parser.add_argument_group('videos and folders of frames')
+    video.add_argument('--detector-weights', metavar='PTH',
+                       help="local state dict of torchvision's person detector (--detector-arch)")
+    video.add_argument('--detector-arch', default='fasterrcnn_resnet50_fpn', choices=sorted(DETECTOR_ARCHS))
+    video.add_argument('--det-score-thr', type=float, default=0.5, help='keep detections scoring at least this')
+    video.add_argument('--max-people', type=int, default=10, help='at most this many detections per frame')
+    video.add_argument('--det-min-size', type=int, default=800, help='shorter side the detector resizes to')
+    video.add_argument('--out-video', help='overlay video (default OUT_DIR/STEM_overlay.mp4; .mkv is lossless)')
+    video.add_argument('--fourcc', help='codec of the overlay video (default: from its extension)')
+    video.add_argument('--save-vertices', action='store_true', help='store the vertices in the per-frame .npz')
+    video.add_argument('--no-progress', action='store_true', help='no progress bar')
     return parser.parse_args(argv)
 
 
@@ -100,8 +130,39 @@ def _person_record(person, obj_path: str) -> dict:
                 focal_length=person.focal_length, obj=osp.basename(obj_path))
 
 
+def video_main(args: argparse.Namespace) -> dict:
+    """The demo on a video file or a folder of frames (see the module docstring)."""
+    reader = FrameReader(args.image)
+    if args.bboxes is not None and args.detector_weights is not None:
+        raise ValueError('give either --bboxes or --detector-weights for a video, not both')
+    if args.bboxes is not None:
+        box_source = box_file_source(FrameBoxes(args.bboxes, reader.frame_names()), reader.is_folder)
+    elif args.detector_weights is not None:
+        box_source = detector_source(PersonDetector(
+            args.detector_weights, arch=args.detector_arch, score_threshold=args.det_score_thr,
+            max_people=args.max_people, device=args.device, min_size=args.det_min_size))
+    else:
+        box_source = whole_frame
+    if args.checkpoint is None:
+        print('warning: no --checkpoint, the model has random weights (the meshes show a near-mean body)',
+              file=sys.stderr)
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    stem = osp.basename(osp.normpath(args.image)) if reader.is_folder else osp.splitext(osp.basename(args.image))[0]
+    video_path = args.out_video or osp.join(args.out_dir, f'{stem}_overlay.mp4')
+    results_dir = osp.join(args.out_dir, f'{stem}_results')
+    with VideoResultWriter(video_path, results_dir, reader.fps, save_vertices=args.save_vertices,
+                           fourcc=args.fourcc) as writer:
+        summary = process_video(model, reader, writer, box_source, bbox_padding=args.bbox_padding,
+                                alpha=args.alpha, progress=not args.no_progress)
+    print(f'{summary.frames} frames, {summary.people} people in {summary.seconds:.1f} s: {summary.fps:.2f} '
+          f'frames per second -> {video_path}, {results_dir}/')
+    return dict(video=video_path, results_dir=results_dir, frames=summary.frames, fps=summary.fps)
+
+
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
+    if is_video_input(args.image):
+        return video_main(args)
     image = cv2.imread(args.image, cv2.IMREAD_COLOR)
     if image is None:
         raise FileNotFoundError(f'image {args.image} does not exist or cannot be decoded')

@@ -54,7 +54,7 @@ def _composite(background: np.ndarray, renders: List[RenderOutput],
 
 def render_overlay(image: np.ndarray, people: Sequence[PersonMesh], alpha: float = 1.0,
                    side_angle_deg: float = 90.0,
-                   side_background: Tuple[int, int, int] = (255, 255, 255)) -> MeshOverlay:
+                   side_background: Tuple[int, int, int] = (255, 255, 255), side_view: bool = True) -> MeshOverlay:
     """Render each person's mesh with its full-image camera over ``image``, and a side view.
 
     Each person is drawn with :meth:`PersonMesh.image_camera`, so its mesh lands
@@ -69,6 +69,7 @@ def render_overlay(image: np.ndarray, people: Sequence[PersonMesh], alpha: float
         alpha: Opacity of the meshes over the image, in [0, 1].
         side_angle_deg: Rotation of the side view, degrees (90: the person's left side).
         side_background: BGR colour of the side-view panel.
+        side_view: Render the side view (False leaves that panel plain: half the work, for videos).
 
     Returns:
         MeshOverlay with both panels and the per-pixel person indices.
@@ -84,8 +85,9 @@ def render_overlay(image: np.ndarray, people: Sequence[PersonMesh], alpha: float
         renderer = MeshRenderer(height, width, base_color=PALETTE[i % len(PALETTE)])
         camera = person.image_camera()
         fronts.append(renderer.render(person.vertices, person.faces, camera, image=image, alpha=alpha))
-        sides.append(renderer.render_side_view(person.vertices, person.faces, camera, angle_deg=side_angle_deg,
-                                               image=side_panel))
+        if side_view:
+            sides.append(renderer.render_side_view(person.vertices, person.faces, camera,
+                                                   angle_deg=side_angle_deg, image=side_panel))
         scales.append(1.0 / person.focal_length)
     front, front_index = _composite(image, fronts, scales)
     side, side_index = _composite(side_panel, sides, scales)
