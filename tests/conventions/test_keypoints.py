@@ -58,3 +58,15 @@ def test_h36m_names_match_the_slots_filled_in_real_annotation_files():
         pytest.skip(f'real fixture absent: {fixture}')
     filled = np.flatnonzero(np.load(fixture)['S'][0, :, 3] > 0)
     assert sorted(joint_indices(H36M_17, SPIN_24)) == filled.tolist()
+
+
+def test_h36m_regressor_and_3dhp_orders_reproduce_spin_index_maps():
+    from mesh_recovery.conventions import H36M_REGRESSOR_17, MPI_INF_3DHP_17
+    # nkolot/SPIN constants.py: H36M_TO_J17 (regressor rows scored on MPI-INF-3DHP) and J24_TO_J17;
+    # datasets/preprocess/mpi_inf_3dhp.py: the SPIN-24 slots its 17 test joints are written to.
+    assert joint_indices(MPI_INF_3DHP_17, H36M_REGRESSOR_17) == [6, 5, 4, 1, 2, 3, 16, 15, 14, 11, 12, 13, 8,
+                                                                  10, 0, 7, 9]
+    assert joint_indices(MPI_INF_3DHP_17, SPIN_24) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 18, 14, 16, 17]
+    assert joint_indices(H36M_REGRESSOR_17, SPIN_24) == [14, 3, 4, 5, 2, 1, 0, 16, 12, 17, 18, 9, 10, 11, 8,
+                                                         7, 6]
+    assert joint_indices(JOINT_ERROR_14, H36M_REGRESSOR_17) == [6, 5, 4, 1, 2, 3, 16, 15, 14, 11, 12, 13, 8, 10]
