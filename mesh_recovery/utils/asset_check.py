@@ -83,6 +83,11 @@ class AssetStatus:
             source = SOURCES[self.kind][0]
             docs = docs_section(self.kind, self.path)
             line += f'\n          {self.detail}\n          get it from: {source}\n          see: {docs}'
+            if self.kind in ('annotation', 'images'):
+                from mesh_recovery.datasets.converters.registry import converter_command
+                command = converter_command(self.path)
+                if command:
+                    line += f'\n          or make it from the raw dataset: {command}'
         return line
 
 

@@ -66,6 +66,8 @@ def converter_for_path(path: str) -> Optional[ConverterInfo]:
     dataset folder they live in (``data/Human3.6M``, ``data/h36m_train``,
     ``data/mpi_inf_3dhp``).
     """
+    if 'synthetic' in path:  # made by tools/make_synthetic_data.py, not from a raw dataset
+        return None
     name = osp.basename(osp.normpath(path))
     for info in CONVERTERS.values():
         if name in info.outputs:

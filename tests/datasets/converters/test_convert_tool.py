@@ -86,3 +86,14 @@ def test_converter_command_for_every_file():
         for name in info.outputs:
             assert converter_command(name) == info.command()
         assert callable(info.load().convert)
+
+
+def test_asset_doctor_names_the_converter_command():
+    from mesh_recovery.utils.asset_check import AssetStatus
+    text = AssetStatus('annotation', 'data/mesh_annotation_files/coco_2014_train.npz', 'missing', 'no file').describe()
+    assert 'python tools/convert_datasets.py coco --root data/coco --out data/mesh_annotation_files' in text
+    text = AssetStatus('images', 'data/h36m_train/', 'missing', 'no folder').describe()
+    assert 'python tools/convert_datasets.py h36m_train ' in text
+    text = AssetStatus('annotation', 'data/synthetic/mesh_annotation_files/synthetic_h36m_train.npz', 'missing',
+                       'no file').describe()
+    assert 'convert_datasets' not in text
