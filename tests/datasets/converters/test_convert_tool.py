@@ -65,6 +65,15 @@ def test_h36m_files_pair_with_their_images(tmp_path, capsys):
         assert [s.status for s in status] == ['found'], [s.describe() for s in status]
     image = cv2.imread(str(images / 'images' / 'S9_Directions_1.54138969_000001.jpg'))
     assert image.shape == (48, 64, 3)
+    from mesh_recovery.datasets import MeshH36MDataset
+    dataset = MeshH36MDataset(ann_file=str(tmp_path / 'ann' / 'h36m_valid_protocol2.npz'),
+                              data_prefix=dict(img=str(images)), pipeline=[dict(type='LoadImageFromFile')],
+                              test_mode=True)
+    sample = dataset[2]
+    assert sample['img_path'].endswith('images/S11_Directions_1.60457274_000011.jpg')
+    assert sample['img'].shape == (48, 64, 3) and sample['has_smpl'] == 0
+    np.testing.assert_allclose(sample['center'], [(2 + 10 + 20 + 10) / 2, (3 + 30) / 2])
+    assert (sample['keypoints_2d'][:, 2] == 0).all() and sample['keypoints_3d'][:, 3].sum() == 17
 
 
 def test_errors_name_the_file(tmp_path, capsys):
