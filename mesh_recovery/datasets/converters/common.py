@@ -47,7 +47,7 @@ def load_mat(path: str, keys: Sequence[str], dataset: str) -> Dict[str, np.ndarr
     require_file(path, 'annotation file', dataset)
     try:
         mat = scipy.io.loadmat(path)
-    except (ValueError, TypeError, OSError, NotImplementedError) as exc:
+    except Exception as exc:  # scipy raises ValueError, IndexError, ... on a bad file
         raise BadFileError(f'{dataset}: cannot read {path} as a MATLAB .mat file ({exc}); expected the '
                            "dataset's original file") from exc
     missing = [k for k in keys if k not in mat]

@@ -10,6 +10,7 @@ from mesh_recovery.conventions.keypoints import H36M_REGRESSOR_17, SPIN_24, join
 from mesh_recovery.datasets.converters import h36m, video_frames
 from mesh_recovery.datasets.converters.convert_options import ConvertOptions
 from mesh_recovery.datasets.converters.joint_names import H36M_32
+from mesh_recovery.utils.errors import BadFileError
 
 # S9: 12 poses and 12 video frames; S11 (frontal camera): 11 poses, 11 frames.
 SEQUENCES = (('S9', 'Directions 1.54138969', 12, 12), ('S11', 'Walking 1.60457274', 11, 11))
@@ -129,4 +130,14 @@ def test_missing_video_named(raw, tmp_path):
     shutil.copytree(raw, copy)
     os.remove(copy / 'S11' / 'Videos' / 'Walking 1.60457274.mp4')
     with pytest.raises(FileNotFoundError, match='Walking 1.60457274.mp4'):
+        _convert(str(copy), tmp_path)
+
+
+def test_malformed_cdf_is_named(raw, tmp_path):
+    import shutil
+    copy = tmp_path / 'raw'
+    shutil.copytree(raw, copy)
+    cdf = copy / 'S9' / 'MyPoseFeatures' / 'D3_Positions_mono' / 'Directions 1.54138969.cdf'
+    cdf.write_bytes(b'\0' * 64)
+    with pytest.raises(BadFileError, match='Directions 1.54138969.cdf'):
         _convert(str(copy), tmp_path)

@@ -3,6 +3,7 @@ import json
 import os
 import os.path as osp
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -170,3 +171,24 @@ def test_pw3d_refuses_pickles_naming_other_objects(tmp_path):
     with pytest.raises(BadFileError, match='evil.pkl'):
         pw3d.convert(str(tmp_path), str(tmp_path / 'out'), QUIET)
     assert not osp.exists(tmp_path / 'out')
+
+
+@pytest.mark.parametrize('module, relative', [
+    (lsp, 'joints.mat'), (lspet, 'joints.mat'), (mpii, 'train.h5'),
+    (coco, 'annotations/person_keypoints_train2014.json')])
+def test_malformed_raw_file_is_named(tmp_path, module, relative):
+    path = tmp_path / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'not the dataset file\n' * 4)
+    (tmp_path / 'im00001.png').write_bytes(b'')
+    with pytest.raises(BadFileError, match=re.escape(str(path))):
+        module.convert(str(tmp_path), str(tmp_path / 'out'), QUIET)
+    assert not (tmp_path / 'out').exists()
+
+
+def test_truncated_pw3d_pickle_is_named(tmp_path):
+    _pw3d_sequence(tmp_path)
+    path = tmp_path / 'sequenceFiles' / 'test' / 'courtyard_a_00.pkl'
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(BadFileError, match='courtyard_a_00.pkl'):
+        pw3d.convert(str(tmp_path), str(tmp_path / 'out'), QUIET)
