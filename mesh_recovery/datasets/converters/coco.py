@@ -18,6 +18,7 @@ from mesh_recovery.utils.errors import BadFileError
 
 from .common import KEYPOINT_BOX_FACTOR, SCALE_UNIT, require_file, save_annotations
 from .convert_options import ConvertOptions
+from .progress_bar import track
 
 DATASET = 'COCO'
 OUTPUT = 'coco_2014_train.npz'
@@ -46,7 +47,8 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = '') -
     files = {image['id']: image['file_name'] for image in data['images']}
     slots = joint_indices(COCO_17, SPIN_24)
     columns = {'imgname': [], 'center': [], 'scale': [], 'part': []}
-    for number, annot in enumerate(data['annotations']):
+    annotations = list(enumerate(data['annotations']))
+    for number, annot in track(annotations, f'{DATASET} annotations', options.progress):
         if options.corrected and annot.get('iscrowd', 0):
             continue
         keypoints = np.reshape(np.asarray(annot.get('keypoints', []), dtype=np.float64), (-1, 3))

@@ -30,6 +30,7 @@ from mesh_recovery.utils.errors import BadFileError
 from .common import check_shape, open_h5, require_dir, require_file, save_annotations, sorted_glob
 from .convert_options import ConvertOptions
 from .joint_names import H36M_32
+from .progress_bar import track
 from .video_frames import FrameJob, extract_all, state_path
 
 DATASET = 'Human3.6M'
@@ -165,7 +166,7 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = 'test
     rows, slots = joint_indices(H36M_REGRESSOR_17, H36M_32), joint_indices(H36M_REGRESSOR_17, SPIN_24)
     keys = ('imgname', 'center', 'scale', 'S') + (('part', ) if split == 'train' else ())
     outputs = {1: _columns(keys), 2: _columns(keys)} if split == 'test' else {0: _columns(keys)}
-    for seq, job in zip(sequences, jobs):
+    for seq, job in track(list(zip(sequences, jobs)), f'{DATASET} {split} boxes', options.progress):
         written = set(job.written)
         box_path = osp.join(root, seq.subject, 'MySegmentsMat', 'ground_truth_bb', seq.name + '.mat')
         with open_h5(box_path, DATASET, 'ground-truth box file') as handle:

@@ -13,6 +13,7 @@ from mesh_recovery.utils.errors import BadFileError
 
 from .common import check_shape, keypoint_box, load_mat, save_annotations, spin_part
 from .convert_options import ConvertOptions
+from .progress_bar import track
 
 DATASET = 'LSP'
 NUM_TRAIN = 1000
@@ -29,7 +30,7 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = '') -
                            f'(the first {NUM_TRAIN} are the training half)')
     slots = joint_indices(LSP_14, SPIN_24)
     columns = {'imgname': [], 'center': [], 'scale': [], 'part': []}
-    for index in range(NUM_TRAIN):
+    for index in track(range(NUM_TRAIN), f'{DATASET} images', options.progress):
         points = joints[:2, :, index].T
         center, scale = keypoint_box(points)
         columns['imgname'].append(f'images/im{index + 1:04d}.jpg')

@@ -17,6 +17,7 @@ from mesh_recovery.utils.errors import BadFileError
 
 from .common import check_shape, keypoint_box, load_mat, save_annotations, sorted_glob, spin_part
 from .convert_options import ConvertOptions
+from .progress_bar import track
 
 DATASET = 'HR-LSPET'
 OUTPUT = 'hr-lspet_train.npz'
@@ -33,7 +34,7 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = '') -
                            f'{joints.shape[2]}; expected the hr-lspet folder as released')
     slots = joint_indices(LSP_14, SPIN_24)
     columns = {'imgname': [], 'center': [], 'scale': [], 'part': []}
-    for index, image in enumerate(images):
+    for index, image in track(list(enumerate(images)), f'{DATASET} images', options.progress):
         points = joints[:, :2, index]
         visible = None
         boxed = points

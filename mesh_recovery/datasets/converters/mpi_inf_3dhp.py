@@ -19,7 +19,7 @@ image (its real size, read from the image file); images
 dataset. Written as ``mpi_inf_3dhp_test.npz``, the name SPIN's script writes.
 """
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from .common import (check_shape, h5_dataset, keypoint_box, load_mat, open_h5, r
                      spin_part)
 from .convert_options import ConvertOptions
 from .joint_names import MPI_INF_3DHP_28, MPI_INF_3DHP_TEST_17
+from .progress_bar import track
 from .video_frames import FrameJob, extract_all, state_path
 
 DATASET = 'MPI-INF-3DHP'
@@ -61,43 +62,51 @@ def _video_rows(annot: np.ndarray, video: int, width: int, path: str, key: str) 
     return check_shape(rows, (None, width), path, f'{key}[{video}]', DATASET)
 
 
-def _train_samples(root: str, columns: Dict[str, list], jobs: List[FrameJob], options: ConvertOptions) -> None:
+def _frame_name(rel_seq: str, video: int, index: int) -> str:
+    return f'{rel_seq}/imageFrames/video_{video}/frame_{index + 1:06d}.jpg'
+
+
+def _video_samples(annot2: np.ndarray, annot3: np.ndarray, rel_seq: str, video: int, counter: int,
+                   columns: Dict[str, list]) -> Tuple[List[int], int]:
+    """Append the kept frames of one camera to ``columns``; return their indices and the running counter."""
     rows_28 = joint_indices(H36M_REGRESSOR_17, MPI_INF_3DHP_28)
     root_row = MPI_INF_3DHP_28.index('pelvis_mpii')
     slots = joint_indices(H36M_REGRESSOR_17, SPIN_24)
+    kept = []
+    for i in range(len(annot2)):
+        joints = np.reshape(annot2[i], (28, 2))[rows_28]
+        if not _inside(joints, TRAIN_IMAGE_SIZE, TRAIN_IMAGE_SIZE):
+            continue
+        counter += 1  # SPIN's one counter over every subject, sequence and camera
+        if counter % KEEP_EVERY != 1:
+            continue
+        joints_3d = np.reshape(annot3[i], (28, 3)) / 1000
+        joints_3d = joints_3d[rows_28] - joints_3d[root_row]
+        center, scale = keypoint_box(joints)
+        for key, value in (('imgname', _frame_name(rel_seq, video, i)), ('center', center), ('scale', scale),
+                           ('part', spin_part(joints, slots)), ('S', _s24(joints_3d, slots))):
+            columns[key].append(value)
+        kept.append(i)
+    return kept, counter
+
+
+def _train_samples(root: str, columns: Dict[str, list], jobs: List[FrameJob], options: ConvertOptions) -> None:
     image_root = options.images or root  # SPIN writes the frames into the dataset folder
     counter = 0
-    for subject in SUBJECTS:
-        for seq in SEQUENCES:
-            rel_seq = f'S{subject}/Seq{seq}'
-            path = osp.join(root, rel_seq, 'annot.mat')
-            mat = load_mat(path, ['annot2', 'annot3'], DATASET)
-            for video in VIDEOS:
-                annot2 = _video_rows(mat['annot2'], video, 56, path, 'annot2')
-                annot3 = _video_rows(mat['annot3'], video, 84, path, 'annot3')
-                kept = {}
-                for i in range(len(annot2)):
-                    joints = np.reshape(annot2[i], (28, 2))[rows_28]
-                    if not _inside(joints, TRAIN_IMAGE_SIZE, TRAIN_IMAGE_SIZE):
-                        continue
-                    counter += 1
-                    if counter % KEEP_EVERY != 1:
-                        continue
-                    joints_3d = np.reshape(annot3[i], (28, 3)) / 1000
-                    joints_3d = joints_3d[rows_28] - joints_3d[root_row]
-                    name = f'{rel_seq}/imageFrames/video_{video}/frame_{i + 1:06d}.jpg'
-                    center, scale = keypoint_box(joints)
-                    for key, value in (('imgname', name), ('center', center), ('scale', scale),
-                                       ('part', spin_part(joints, slots)), ('S', _s24(joints_3d, slots))):
-                        columns[key].append(value)
-                    kept[i] = osp.join(image_root, name)
-                frames = kept
-                if options.all_frames:
-                    frames = {i: osp.join(image_root, f'{rel_seq}/imageFrames/video_{video}/frame_{i + 1:06d}.jpg')
-                              for i in range(len(annot2))}
-                video_path = osp.join(root, rel_seq, 'imageSequence', f'video_{video}.avi')
-                jobs.append(FrameJob(video_path, frames, state_path(image_root, f'{rel_seq}/video_{video}'),
-                                     options.jpeg_quality, required=sorted(kept)))
+    pairs = [(subject, seq) for subject in SUBJECTS for seq in SEQUENCES]
+    for subject, seq in track(pairs, f'{DATASET} train sequences', options.progress):
+        rel_seq = f'S{subject}/Seq{seq}'
+        path = osp.join(root, rel_seq, 'annot.mat')
+        mat = load_mat(path, ['annot2', 'annot3'], DATASET)
+        for video in VIDEOS:
+            annot2 = _video_rows(mat['annot2'], video, 56, path, 'annot2')
+            annot3 = _video_rows(mat['annot3'], video, 84, path, 'annot3')
+            kept, counter = _video_samples(annot2, annot3, rel_seq, video, counter, columns)
+            indices = range(len(annot2)) if options.all_frames else kept
+            frames = {i: osp.join(image_root, _frame_name(rel_seq, video, i)) for i in indices}
+            video_path = osp.join(root, rel_seq, 'imageSequence', f'video_{video}.avi')
+            jobs.append(FrameJob(video_path, frames, state_path(image_root, f'{rel_seq}/video_{video}'),
+                                 options.jpeg_quality, required=kept))
 
 
 def _add_fits(columns: Dict[str, list], path: str) -> None:
@@ -140,7 +149,7 @@ def convert_test(root: str, out_dir: str, options: ConvertOptions) -> List[str]:
     rows = joint_indices(H36M_REGRESSOR_17, MPI_INF_3DHP_TEST_17)
     slots = joint_indices(H36M_REGRESSOR_17, SPIN_24)
     columns = {k: [] for k in ('imgname', 'center', 'scale', 'part', 'S')}
-    for number in TEST_SEQUENCES:
+    for number in track(TEST_SEQUENCES, f'{DATASET} test sequences', options.progress):
         rel = f'mpi_inf_3dhp_test_set/TS{number}'
         path = osp.join(root, rel, 'annot_data.mat')
         with open_h5(path, DATASET) as handle:

@@ -15,6 +15,7 @@ from mesh_recovery.conventions.keypoints import SPIN_24, joint_indices
 
 from .common import check_shape, h5_dataset, open_h5, save_annotations, spin_part
 from .convert_options import ConvertOptions
+from .progress_bar import track
 from .joint_names import MPII_16
 
 DATASET = 'MPII'
@@ -40,7 +41,8 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = '') -
     check_shape(arrays['scale'], (num, ), path, 'scale', DATASET)
     slots = joint_indices(MPII_16, SPIN_24)
     columns = {'imgname': [], 'center': [], 'scale': [], 'part': []}
-    for center, name, points, scale in zip(arrays['center'], arrays['imgname'], arrays['part'], arrays['scale']):
+    rows = list(zip(arrays['center'], arrays['imgname'], arrays['part'], arrays['scale']))
+    for center, name, points, scale in track(rows, f'{DATASET} people', options.progress):
         if (points > 0).sum() < points.size:
             continue
         columns['imgname'].append('images/' + _name(name, path))

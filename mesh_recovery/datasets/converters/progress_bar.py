@@ -1,7 +1,7 @@
 """A minimal text progress bar (stderr), so the converters need no extra package."""
 import sys
 import time
-from typing import Optional, TextIO
+from typing import Iterator, Optional, Sequence, TextIO
 
 
 class ProgressBar:
@@ -22,6 +22,7 @@ class ProgressBar:
         self.interval = interval
         self.done = 0
         self._last = 0.0
+        self._drawn = -1  # the count shown by the last redraw
 
     def update(self, steps: int = 1) -> None:
         """Advance by ``steps`` and redraw if enough time has passed."""
@@ -33,11 +34,24 @@ class ProgressBar:
 
     def _draw(self, end: str = '') -> None:
         width = 30
+        self._drawn = self.done
         filled = width if self.total == 0 else min(width, width * self.done // self.total)
         self.stream.write(f'\r{self.desc} [{"#" * filled}{"." * (width - filled)}] {self.done}/{self.total}{end}')
         self.stream.flush()
 
     def close(self) -> None:
         """Draw the final state and end the line."""
-        if self.enabled:
+        if self.enabled and self._drawn == self.done:
+            self.stream.write('\n')
+            self.stream.flush()
+        elif self.enabled:
             self._draw('\n')
+
+
+def track(items: Sequence, desc: str, enabled: bool = True) -> Iterator:
+    """Yield ``items`` while drawing a ``ProgressBar`` over them."""
+    bar = ProgressBar(len(items), desc, enabled)
+    for item in items:
+        yield item
+        bar.update()
+    bar.close()
