@@ -7,7 +7,10 @@
 3. trains configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py;
 4. evaluates the last checkpoint with ``--eval=joint_error`` and prints MPJPE /
    MPJPE-PA beside a mean-pose baseline (the mean parameters predicted for every
-   image) on the same test set.
+   image) on the same test set;
+5. writes a contact sheet of predictions on test images and a plot of the
+   training losses into the work dir (``test_contact_sheet.png``,
+   ``training_losses.png``) and prints their paths.
 """
 import argparse
 import importlib.util
@@ -89,6 +92,26 @@ def print_comparison(model: dict, baseline: dict) -> None:
     print(f'MPJPE-PA ratio model / baseline = {ratio:.3f} (target <= 0.6)', flush=True)
 
 
+def write_pictures(config: str, checkpoint: str, data_dir: str, work_dir: str, num_samples: int = 12) -> dict:
+    """Contact sheet of test predictions and the training losses, as PNGs in ``work_dir``."""
+    from mesh_recovery.apis import init_model
+    from mesh_recovery.apis.contact_sheet import make_contact_sheet
+    from mesh_recovery.apis.loss_plot import plot_losses
+
+    ann_dir = osp.join(data_dir, 'mesh_annotation_files')
+    model = init_model(config, checkpoint)
+    cameras = osp.join(ann_dir, 'synthetic_test_cameras.npz')  # for the ground-truth joints in the image
+    sheet = make_contact_sheet(model, osp.join(ann_dir, 'synthetic_test.npz'), data_dir,
+                               osp.join(work_dir, 'test_contact_sheet.png'), num_samples=num_samples,
+                               cameras_file=cameras if osp.isfile(cameras) else None)
+    print(f'[quickstart] predictions on {len(sheet.indices)} test images (mesh, ground-truth joints green, '
+          f'predicted red): {sheet.path}', flush=True)
+    losses = osp.join(work_dir, 'training_losses.png')
+    plot_losses(work_dir, losses, title=f'{osp.basename(config)}: training losses')
+    print(f'[quickstart] training losses: {losses}', flush=True)
+    return dict(contact_sheet=sheet.path, losses=losses)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     # Configs name assets relative to the repository root.
@@ -105,6 +128,7 @@ def main(argv=None) -> None:
     metrics = load_tool('test').main([CONFIG, checkpoint, '--eval=joint_error', '--work-dir', args.work_dir,
                                       '--out', osp.join(args.work_dir, 'results.pkl')])
     print_comparison(metrics, mean_pose_baseline(CONFIG, args.data_dir))
+    write_pictures(CONFIG, checkpoint, args.data_dir, args.work_dir)
     print(f'[quickstart] done in {(time.perf_counter() - start) / 60:.1f} min', flush=True)
 
 
