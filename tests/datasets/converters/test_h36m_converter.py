@@ -141,3 +141,11 @@ def test_malformed_cdf_is_named(raw, tmp_path):
     cdf.write_bytes(b'\0' * 64)
     with pytest.raises(BadFileError, match='Directions 1.54138969.cdf'):
         _convert(str(copy), tmp_path)
+
+
+def test_progress_bars_per_dataset_and_per_video(raw, tmp_path, capsys):
+    options = ConvertOptions(images=str(tmp_path / 'images_root'), progress=True)
+    h36m.convert(raw, str(tmp_path / 'ann'), options, 'test')
+    err = capsys.readouterr().err
+    assert 'Directions 1.54138969.mp4 [' in err and 'Walking 1.60457274.mp4 [' in err
+    assert 'Human3.6M test videos [##############################] 2/2' in err

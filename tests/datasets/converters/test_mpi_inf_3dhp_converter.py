@@ -94,3 +94,34 @@ def test_test_split_valid_and_in_image(tmp_path):
     # Test joint 0 (head top) fills head_h36m; root joint 14 (pelvis): (0 - 14) * 100 mm.
     np.testing.assert_allclose(out['S'][0, SPIN_24.index('head_h36m')], [-1.4, -1.4, -1.4, 1])
     np.testing.assert_array_equal(out['part'][0, SPIN_24.index('head_h36m')], [5, 3, 1])
+
+
+def test_all_frames_writes_every_frame_of_every_video(tmp_path):
+    root = str(tmp_path / 'mpi_inf_3dhp')
+    _write_train(root)
+    for subject in range(1, 9):
+        for seq in range(1, 3):
+            for camera in (0, 1, 2, 4, 5, 6, 7, 8):
+                path = osp.join(root, f'S{subject}', f'Seq{seq}', 'imageSequence', f'video_{camera}.avi')
+                if not osp.exists(path):
+                    write_video(path, 12, 'MJPG', size=(16, 16))
+    options = ConvertOptions(progress=False, all_frames=True)
+    out = np.load(mpi_inf_3dhp.convert(root, str(tmp_path / 'ann'), options, 'train')[0])
+    assert len(out['imgname']) == 3
+    frames = sorted(os.listdir(osp.join(root, 'S8', 'Seq2', 'imageFrames', 'video_8')))
+    assert frames == [f'frame_{k:06d}.jpg' for k in range(1, 13)]
+    assert frame_index(osp.join(root, 'S1', 'Seq1', 'imageFrames', 'video_0', 'frame_000007.jpg')) == 6
+
+
+def test_fits_add_smpl_parameters(tmp_path):
+    root = str(tmp_path / 'mpi_inf_3dhp')
+    _write_train(root)
+    fits = tmp_path / 'fits.npz'
+    np.savez(fits, pose=np.ones((3, 72)), shape=np.full((3, 10), 2.0), has_smpl=np.array([1.0, 0.0, 1.0]))
+    options = ConvertOptions(progress=False, fits=str(fits))
+    out = np.load(mpi_inf_3dhp.convert(root, str(tmp_path / 'ann'), options, 'train')[0])
+    np.testing.assert_array_equal(out['has_smpl'], [1, 0, 1])
+    assert out['pose'].shape == (3, 72) and (out['shape'] == 2).all()
+    np.savez(fits, pose=np.ones((4, 72)), shape=np.ones((4, 10)), has_smpl=np.ones(4))
+    with pytest.raises(BadFileError, match='pose has 4 rows but the converted file has 3 samples'):
+        mpi_inf_3dhp.convert(root, str(tmp_path / 'ann'), options, 'train')
