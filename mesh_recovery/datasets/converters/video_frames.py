@@ -57,7 +57,8 @@ def write_jpeg(path: str, image, quality: int = 95) -> None:
     if not ok:
         raise BadFileError(f'OpenCV could not encode a frame for {path}')
     directory = osp.dirname(path)
-    tmp = osp.join(directory, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    # A fixed temporary name: a rerun after a kill overwrites and renames the leftover, so none stays.
+    tmp = osp.join(directory, f'.{osp.basename(path)}.tmp')
     try:
         with open(tmp, 'wb') as f:
             f.write(data.tobytes())

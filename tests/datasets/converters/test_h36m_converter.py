@@ -149,3 +149,13 @@ def test_progress_bars_per_dataset_and_per_video(raw, tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'Directions 1.54138969.mp4 [' in err and 'Walking 1.60457274.mp4 [' in err
     assert 'Human3.6M test videos [##############################] 2/2' in err
+
+
+def test_leftover_temporary_file_is_replaced_on_rerun(raw, tmp_path):
+    folder = tmp_path / 'images_root' / 'images'
+    folder.mkdir(parents=True)
+    leftover = folder / '.S9_Directions_1.54138969_000006.jpg.tmp'  # as a killed run leaves it
+    leftover.write_bytes(b'half a jpeg')
+    _convert(raw, tmp_path)
+    assert not leftover.exists()
+    assert frame_index(str(folder / 'S9_Directions_1.54138969_000006.jpg')) == 6
