@@ -106,3 +106,15 @@ def test_asset_doctor_names_the_converter_command():
     text = AssetStatus('annotation', 'data/synthetic/mesh_annotation_files/synthetic_h36m_train.npz', 'missing',
                        'no file').describe()
     assert 'convert_datasets' not in text
+
+
+def test_converters_import_no_model_code():
+    import subprocess
+    import sys
+    code = ('import sys, importlib\n'
+            'from mesh_recovery.datasets.converters import CONVERTERS\n'
+            'for info in CONVERTERS.values(): info.load()\n'
+            'print(sorted(m for m in sys.modules if m.startswith("mesh_recovery.models")))\n')
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == '[]'
