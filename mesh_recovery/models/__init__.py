@@ -1,8 +1,9 @@
 """Models: backbones, heads, discriminators, losses and estimators (all registered in MODELS)."""
-from .backbones import ResNet
+from .backbones import ResNet, TimmBackbone
 from .discriminators import SMPLDiscriminator
 from .estimators import ParametricMesh
 from .heads import HMRMeshHead, MeshHeadOutput
 from .losses import GANLoss, MeshLoss
 
-__all__ = ['ResNet', 'HMRMeshHead', 'MeshHeadOutput', 'SMPLDiscriminator', 'MeshLoss', 'GANLoss', 'ParametricMesh']
+__all__ = ['ResNet', 'TimmBackbone', 'HMRMeshHead', 'MeshHeadOutput', 'SMPLDiscriminator', 'MeshLoss', 'GANLoss',
+           'ParametricMesh']

@@ -1,4 +1,5 @@
 """Feature extractors."""
 from .resnet import ResNet
+from .timm_backbone import TimmBackbone
 
-__all__ = ['ResNet']
+__all__ = ['ResNet', 'TimmBackbone']

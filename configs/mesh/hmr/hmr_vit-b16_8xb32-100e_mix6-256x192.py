@@ -1,0 +1,34 @@
+# HMR's head on a ViT-B/16 at 256 x 192 (HMR 2.0's input): the pipeline crops the square
+# 256 x 256 box as before and the backbone reads its central 192 columns, as HMR 2.0 does;
+# the head averages the 16 x 12 patch tokens. Otherwise the recipe of hmr_resnet_50.py.
+_base_ = ['./hmr_resnet_50.py']
+
+img_res = 256
+
+model = dict(
+    backbone=dict(
+        _delete_=True, type='TimmBackbone', model_name='vit_base_patch16_224',
+        # No class token, as ViTPose (HMR 2.0's backbone); the position embedding covers the 16 x 12 grid.
+        model_kwargs=dict(img_size=(256, 192), class_token=False),
+        input_width=192, pretrained=None),
+    mesh_head=dict(in_channels=768),
+    img_res=img_res)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MeshRandomFlip', flip_prob=0.5),
+    dict(type='MeshGetRandomScaleRotation', rot_factor=30, scale_factor=0.25, rot_prob=0.6),
+    dict(type='MeshAffine', img_res=img_res),
+    dict(type='MeshRandomChannelNoise', noise_factor=0.4),
+    dict(type='PackMeshInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='MeshAffine', img_res=img_res),
+    dict(type='PackMeshInputs'),
+]
+# The base's datasets hold its 224 pipelines: give each the 256 ones.
+train_dataloader = dict(dataset=dict(train_dataset=dict(
+    configs=[dict(part, pipeline=train_pipeline) for part in _base_.train_dataloader.dataset.train_dataset.configs])))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+val_dataloader = test_dataloader
