@@ -23,15 +23,15 @@ from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, load_npy, loa
 
 GENDERS = ('neutral', 'male', 'female')
 
-# File names searched, in order, when a directory is given ('body_model.npz' is the
-# free body model in models/free_body/).
+# File names searched, in order, when a directory is given ('body_model*.npz' are the
+# free body model and its male / female variants in models/free_body/).
 _CANDIDATE_NAMES = {
     'neutral': ('SMPL_NEUTRAL.pkl', 'SMPL_NEUTRAL.npz', 'basicModel_neutral_lbs_10_207_0_v1.0.0.pkl',
                 'basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl', 'body_model.npz'),
     'male': ('SMPL_MALE.pkl', 'SMPL_MALE.npz', 'basicmodel_m_lbs_10_207_0_v1.0.0.pkl',
-             'basicmodel_m_lbs_10_207_0_v1.1.0.pkl'),
+             'basicmodel_m_lbs_10_207_0_v1.1.0.pkl', 'body_model_male.npz'),
     'female': ('SMPL_FEMALE.pkl', 'SMPL_FEMALE.npz', 'basicModel_f_lbs_10_207_0_v1.0.0.pkl',
-               'basicmodel_f_lbs_10_207_0_v1.1.0.pkl'),
+               'basicmodel_f_lbs_10_207_0_v1.1.0.pkl', 'body_model_female.npz'),
 }
 
 _REQUIRED_KEYS = ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights', 'kintree_table', 'f')

@@ -24,7 +24,7 @@ class Mesh3DPWDataset(MeshBaseDataset):
     Args:
         gendered: Require every ``gender`` to be male or female (the real
             protocol); False for sets posed with a neutral model only (the
-            synthetic 3DPW-like set, ``gender`` ``'n'``).
+            synthetic writer's fallback without gendered models, ``gender`` ``'n'``).
         **kwargs: The arguments of :class:`MeshBaseDataset`.
 
     Raises:

@@ -85,7 +85,7 @@ class MeshEvalBody:
                 f'{" and ".join(files)} {"is" if len(files) == 1 else "are"} missing (smpl_path='
                 f'{smpl_path}). Download them from smpl.is.tue.mpg.de (docs/evaluation.md), or set '
                 f"gt_gender='neutral' for data whose ground truth was made with the neutral model "
-                f'(the free body model in models/free_body/ has a neutral model only)')
+                f"(the free body model's variants are models/free_body/body_model_{{male,female}}.npz)")
         self.regressor_path = regressor or default_h36m_regressor(smpl_path)
         matrix = load_joints_regressor(self.regressor_path, self.body.num_vertices)
         if matrix.shape[0] != len(regressor_order):

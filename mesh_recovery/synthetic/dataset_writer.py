@@ -16,6 +16,8 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from mesh_recovery.body_models import SMPL
+from mesh_recovery.body_models.io import find_optional_gender_path
+from mesh_recovery.body_models.smpl import GENDER_CODES
 from mesh_recovery.conventions import MPI_INF_3DHP_17, SPIN_24, joint_indices
 from mesh_recovery.utils.npz import save_npz_deterministic
 from mesh_recovery.visualization import MeshRenderer, PerspectiveCamera, visible_points
@@ -96,6 +98,7 @@ class SyntheticDatasetWriter:
     def __init__(self, body_model: str, joints_regressor: str, out_dir: str, seed: int = 0,
                  num_workers: int = 2, jpeg_quality: int = 90) -> None:
         self.smpl = SMPL(body_model, joints_regressor=joints_regressor)
+        self.gendered_smpl = self._gendered_body(body_model, joints_regressor)
         # Constructor arguments of the single-process writer each spawned worker builds.
         self._args = (body_model, joints_regressor, out_dir, seed, 1, jpeg_quality)
         self.out_dir = out_dir
@@ -107,6 +110,14 @@ class SyntheticDatasetWriter:
         self.faces = self.smpl.faces.numpy()
         weights = self._skinning_weights(body_model)
         self.regions = vertex_regions(weights)
+
+    @staticmethod
+    def _gendered_body(body_model: str, joints_regressor: str) -> Optional[SMPL]:
+        """The male and female models beside ``body_model`` (with the neutral one), or None."""
+        folder = osp.dirname(body_model) if osp.isfile(body_model) else body_model
+        if not all(find_optional_gender_path(folder, g) for g in ('male', 'female')):
+            return None
+        return SMPL(folder, joints_regressor=joints_regressor)
 
     @staticmethod
     def _skinning_weights(body_model: str) -> np.ndarray:
@@ -132,15 +143,15 @@ class SyntheticDatasetWriter:
     def write_pw3d_test(self, num: int, name: str = 'synthetic_3dpw_test') -> str:
         """3DPW-like test split: the keys SPIN's pw3d.py writes (imgname, center, scale, pose, shape, gender).
 
-        The images are rendered with the one (neutral) free body model, so every
-        ``gender`` is ``'n'``: score it with ``PW3DError(gt_gender='neutral')`` and
-        ``Mesh3DPWDataset(gendered=False)``.
+        With male and female models beside the body model (the free body model
+        has them), sample ``i`` is posed and rendered with the male model for even
+        ``i`` and the female one for odd ``i`` and its ``gender`` says which
+        (``'m'`` / ``'f'``), as in 3DPW; otherwise every sample uses the neutral
+        model and ``gender`` is ``'n'`` (score it with ``gt_gender='neutral'``).
         """
         records = self._render_split('pw3d_test', num)
         self._save_cameras(name, records)
-        arrays = {k: records[k] for k in ('imgname', 'center', 'scale', 'pose', 'shape')}
-        arrays['gender'] = np.full(len(arrays['imgname']), 'n')
-        return self._save(name, arrays)
+        return self._save(name, {k: records[k] for k in ('imgname', 'center', 'scale', 'pose', 'shape', 'gender')})
 
     def write_mpi_inf_3dhp_test(self, num: int, name: str = 'synthetic_3dhp_test') -> str:
         """MPI-INF-3DHP-like test split as SPIN's test extraction writes it (imgname, center, scale, part, S).
@@ -212,17 +223,28 @@ class SyntheticDatasetWriter:
                 return sample
         raise RuntimeError(f'sample {index} of split {split!r}: no attempt put the person in view')
 
-    def _pose_body(self, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _gender(self, split: str, index: int) -> str:
+        """``'m'`` / ``'f'`` alternating for the 3DPW-like split when gendered models exist, else ``'n'``."""
+        if split != 'pw3d_test' or self.gendered_smpl is None:
+            return 'n'
+        return 'm' if index % 2 == 0 else 'f'
+
+    def _pose_body(self, rng: np.random.Generator,
+                   gender: str = 'n') -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         pose = to_camera_frame(self.pose_sampler.sample(1, rng).pose.astype(np.float64))
         betas = self.shape_sampler.sample(1, rng)
+        body, code = self.smpl, None
+        if gender != 'n':
+            body, code = self.gendered_smpl, torch.tensor([GENDER_CODES['male' if gender == 'm' else 'female']])
         with torch.no_grad():
-            out = self.smpl(torch.from_numpy(betas).float(), torch.from_numpy(pose).float())
+            out = body(torch.from_numpy(betas).float(), torch.from_numpy(pose).float(), gender=code)
         root = out.joints_smpl[0, 0].numpy()
         return pose[0], betas[0], out.vertices[0].numpy() - root, out.joints[0].numpy() - root
 
     def _try_sample(self, split: str, index: int, attempt: int) -> Optional[SyntheticSample]:
         rng = sample_rng(self.seed, split, index, attempt)
-        pose, betas, vertices, joints = self._pose_body(rng)
+        gender = self._gender(split, index)
+        pose, betas, vertices, joints = self._pose_body(rng, gender)
         scene = sample_scene(rng)
         vertices = vertices + scene.translation
         joints = joints + scene.translation
@@ -248,5 +270,6 @@ class SyntheticDatasetWriter:
             S=np.concatenate([joints, np.ones((len(joints), 1))], axis=1).astype(np.float64),
             pose=pose.astype(np.float64),
             shape=betas.astype(np.float64),
-            has_smpl=np.array(1.0))
+            has_smpl=np.array(1.0),
+            gender=np.array(gender))
         return SyntheticSample(rendered.image, rendered.mask, camera, record)

@@ -362,7 +362,7 @@ def test_rebuild_matches_committed(tmp_path):
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'variance explained' in result.stdout
-    for name in ('body_model.npz', 'mean_params.npz'):
+    for name in ('body_model.npz', 'mean_params.npz', 'body_model_male.npz', 'body_model_female.npz'):
         with np.load(tmp_path / name) as rebuilt, np.load(MODEL_DIR / name) as committed:
             assert sorted(rebuilt.files) == sorted(committed.files)
             for key in committed.files:

