@@ -175,3 +175,18 @@ def test_h36m_per_action_rejects_foreign_indices(fixtures_dir):
     metric = H36MActionError(str(ann_file))
     with pytest.raises(IndexError, match='sample_idx 9'):
         metric.process({}, [{'keypoints_3d': gt[0, :, :3], 'gt_keypoints_3d': gt[0], 'sample_idx': 9}])
+
+
+def test_mean_pose_baseline_feeds_the_mean_parameters(gendered_models, tmp_path):
+    from protocol_helpers import write_3dpw_npz
+
+    from mesh_recovery.evaluation.mean_pose_baseline import mean_pose_baseline
+    from mesh_recovery.geometry.rotation import axis_angle_to_matrix, matrix_to_rot6d
+    arrays = write_3dpw_npz(tmp_path / '3dpw.npz', num=5)
+    # Mean parameters equal to sample 0's: that sample scores 0 with the neutral ground truth.
+    rot6d = matrix_to_rot6d(axis_angle_to_matrix(torch.as_tensor(arrays['pose'][0]).reshape(24, 3).float()))
+    np.savez(tmp_path / 'mean.npz', pose=rot6d.reshape(-1).numpy(), shape=arrays['shape'][0], cam=np.zeros(3))
+    metric = PW3DError(gendered_models['smpl_path'], gt_gender='neutral', device='cpu')
+    result = mean_pose_baseline(metric, str(tmp_path / '3dpw.npz'), str(tmp_path / 'mean.npz'), batch_size=2)
+    assert len(metric.results) == 3 and np.concatenate([r['pve'] for r in metric.results])[0] < 1e-6
+    assert result['PVE'] > 1.0
