@@ -174,6 +174,7 @@ class MeshBaseDataset(BaseDataset):
             'betas': c['betas'][index].copy(),
             'has_smpl': np.float32(c['has_smpl'][index]),
             'gender': np.int64(c['gender'][index]),
+            'focal_length': np.float32(c['focal_length'][index]),
             'sample_idx': index,
         }
 

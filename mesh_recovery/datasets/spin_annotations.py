@@ -14,7 +14,7 @@ from mesh_recovery.utils.files import load_npz
 
 NUM_JOINTS = 24
 REQUIRED_KEYS = ('imgname', 'center', 'scale')
-OPTIONAL_KEYS = ('part', 'S', 'pose', 'shape', 'has_smpl', 'gender')
+OPTIONAL_KEYS = ('part', 'S', 'pose', 'shape', 'has_smpl', 'gender', 'focal_length')
 # mmpose's gender codes.
 GENDER_MALE, GENDER_FEMALE, GENDER_UNKNOWN = 0, 1, -1
 
@@ -104,7 +104,9 @@ def load_spin_annotations(ann_file: str, backend_args: Optional[dict] = None) ->
         ``scale`` (N,) box side / 200; ``keypoints_2d`` (N, 24, 3) px + visibility;
         ``keypoints_3d`` (N, 24, 4) metres + confidence; ``pose`` (N, 72)
         axis-angle; ``betas`` (N, 10); ``has_smpl`` (N,) 0/1; ``gender`` (N,)
-        int64 (-1 unknown, 0 male, 1 female). Floats are float32.
+        int64 (-1 unknown, 0 male, 1 female); ``focal_length`` (N,) px of the
+        original image's camera, 0 where unknown (CLIFF then estimates it).
+        Floats are float32.
 
     Raises:
         KeyError: ``imgname``, ``center`` or ``scale`` is missing.
@@ -130,7 +132,24 @@ def load_spin_annotations(ann_file: str, backend_args: Optional[dict] = None) ->
         columns['gender'] = _gender_codes(ann_file, arrays['gender'], num)
     else:
         columns['gender'] = np.full(num, GENDER_UNKNOWN, dtype=np.int64)
+    columns['focal_length'] = _focal_lengths(ann_file, arrays, num)
     return columns
+
+
+def _focal_lengths(ann_file: str, arrays: Dict[str, np.ndarray], num: int) -> np.ndarray:
+    """``focal_length`` (N,) or square-pixel (N, 2) ``(fx, fy)`` px; zeros (unknown) when absent."""
+    if 'focal_length' not in arrays:
+        return np.zeros(num, dtype=np.float32)
+    focal = np.asarray(arrays['focal_length'], dtype=np.float32)
+    if focal.shape == (num, 2):
+        if not np.allclose(focal[:, 0], focal[:, 1], rtol=1e-4):
+            raise ValueError(f'{ann_file}: "focal_length" (fx, fy) differ; one focal length per image (square '
+                             'pixels) is expected')
+        focal = focal[:, 0]
+    focal = check_shape(ann_file, 'focal_length', focal, (num, ))
+    if not np.all(np.isfinite(focal)) or (focal < 0).any():
+        raise ValueError(f'{ann_file}: "focal_length" must be finite px >= 0 (0: unknown)')
+    return focal
 
 
 def require_protocol_keys(ann_file: str, keys: Iterable[str], protocol: str,

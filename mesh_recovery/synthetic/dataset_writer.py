@@ -68,6 +68,11 @@ class SyntheticSample(NamedTuple):
 _WORKER_WRITER = None
 
 
+def _focal(records: Dict[str, np.ndarray]) -> np.ndarray:
+    """The true focal length (N,) px of each rendered image (square pixels: fx == fy)."""
+    return np.asarray(records['focal_length'], dtype=np.float32)[:, 0]
+
+
 def _init_worker(writer_args: tuple) -> None:
     # Each spawned worker builds its own writer: forking a process whose torch
     # thread pool is already running can deadlock the child.
@@ -128,17 +133,18 @@ class SyntheticDatasetWriter:
         return osp.join(self.out_dir, 'mesh_annotation_files', f'{name}.npz')
 
     def write_train(self, num: int, name: str = 'synthetic_train') -> str:
-        """Training split: imgname, center, scale, part, S, pose, shape, has_smpl."""
+        """Training split: imgname, center, scale, part, S, pose, shape, has_smpl, focal_length (true, px)."""
         records = self._render_split('train', num)
         keys = ('imgname', 'center', 'scale', 'part', 'S', 'pose', 'shape', 'has_smpl')
         self._save_cameras(name, records)
-        return self._save(name, {k: records[k] for k in keys})
+        return self._save(name, dict({k: records[k] for k in keys}, focal_length=_focal(records)))
 
     def write_test(self, num: int, name: str = 'synthetic_test') -> str:
-        """Human3.6M-like test split: imgname, center, scale, S only (as the real protocol files)."""
+        """Human3.6M-like test split: imgname, center, scale, S (as the real protocol files), focal_length."""
         records = self._render_split('test', num)
         self._save_cameras(name, records)
-        return self._save(name, {k: records[k] for k in ('imgname', 'center', 'scale', 'S')})
+        arrays = {k: records[k] for k in ('imgname', 'center', 'scale', 'S')}
+        return self._save(name, dict(arrays, focal_length=_focal(records)))
 
     def write_pw3d_test(self, num: int, name: str = 'synthetic_3dpw_test') -> str:
         """3DPW-like test split: the keys SPIN's pw3d.py writes (imgname, center, scale, pose, shape, gender).

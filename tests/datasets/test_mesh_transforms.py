@@ -228,8 +228,12 @@ def test_pack_collate_and_preprocess(fixtures_dir):
     assert batch['inputs'].shape == (4, 3, 224, 224) and batch['inputs'].dtype == torch.uint8
     expected = {'gt_keypoints_2d': (4, 24, 3), 'gt_keypoints_3d': (4, 24, 4), 'gt_pose': (4, 72),
                 'gt_betas': (4, 10), 'has_smpl': (4, ), 'gender': (4, ), 'center': (4, 2), 'scale': (4, ),
-                'sample_idx': (4, )}
+                'sample_idx': (4, ), 'ori_shape': (4, 2), 'focal_length': (4, )}
     assert {k: tuple(v.shape) for k, v in batch['data_samples'].items()} == expected
+    # The fixture has no focal lengths: CLIFF's estimate sqrt(W^2 + H^2) of each source image.
+    height, width = batch['data_samples']['ori_shape'][0].tolist()
+    assert (height, width) == cv2.imread(dataset.get_data_info(0)['img_path']).shape[:2]
+    np.testing.assert_allclose(batch['data_samples']['focal_length'][0], (height ** 2 + width ** 2) ** 0.5)
     assert batch['data_samples']['gender'].dtype == torch.int64
     np.testing.assert_array_equal(batch['data_samples']['sample_idx'], [0, 1, 2, 3])
     np.testing.assert_allclose(batch['data_samples']['gt_pose'], dataset.columns['pose'])

@@ -38,12 +38,15 @@ def load(out_dir, name):
 def test_files_have_the_spin_layout(dataset):
     _, out_dir = dataset
     train = load(out_dir, 'synthetic_train')
-    assert sorted(train) == sorted(['imgname', 'center', 'scale', 'part', 'S', 'pose', 'shape', 'has_smpl'])
+    assert sorted(train) == sorted(['imgname', 'center', 'scale', 'part', 'S', 'pose', 'shape', 'has_smpl',
+                                    'focal_length'])
     assert train['part'].shape == (NUM_TRAIN, 24, 3) and train['S'].shape == (NUM_TRAIN, 24, 4)
     assert train['pose'].shape == (NUM_TRAIN, 72) and train['shape'].shape == (NUM_TRAIN, 10)
     assert np.all(train['has_smpl'] == 1) and np.all(train['S'][..., 3] == 1)
-    # Like the real Human3.6M protocol files, the test set has exactly these keys.
-    assert sorted(load(out_dir, 'synthetic_test')) == ['S', 'center', 'imgname', 'scale']
+    # The real Human3.6M protocol files' keys, plus the true focal length (for CLIFF).
+    assert sorted(load(out_dir, 'synthetic_test')) == ['S', 'center', 'focal_length', 'imgname', 'scale']
+    cameras = load(out_dir, 'synthetic_train_cameras')
+    np.testing.assert_array_equal(train['focal_length'], cameras['focal_length'][:, 0].astype(np.float32))
     prior = load(out_dir, 'synthetic_mosh')
     assert prior['pose'].shape == (NUM_PRIOR, 72) and prior['shape'].shape == (NUM_PRIOR, 10)
     for name in train['imgname']:

@@ -32,11 +32,14 @@ class PackMeshInputs(BaseTransform):
     keys are those of docs/data_contract.md: ``gt_keypoints_2d`` (24, 3),
     ``gt_keypoints_3d`` (24, 4), ``gt_pose`` (72,), ``gt_betas`` (10,),
     ``has_smpl`` (), ``gender`` () int64, ``center`` (2,), ``scale`` (),
-    ``sample_idx`` () int64.
+    ``sample_idx`` () int64, and for CLIFF's full-image camera ``ori_shape``
+    (2,) = (H, W) px of the source image and ``focal_length`` () px: the
+    annotation's where known (> 0), else CLIFF's estimate ``sqrt(W^2 + H^2)``.
 
     Required keys: ``img`` (H, W, 3) uint8 and the source keys of the fields
     above (``keypoints_2d``, ``keypoints_3d``, ``pose``, ``betas``,
-    ``has_smpl``, ``gender``, ``center``, ``scale``, ``sample_idx``).
+    ``has_smpl``, ``gender``, ``center``, ``scale``, ``sample_idx``) and
+    ``ori_shape`` (set by ``LoadImageFromFile``); optional ``focal_length`` ().
     Added keys: ``inputs``, ``data_samples`` (the result holds only these).
     """
 
@@ -61,4 +64,17 @@ class PackMeshInputs(BaseTransform):
                 raise ValueError(f'{src!r} must have shape {shape}, got {tuple(value.shape)} '
                                  f'({results.get("img_path")})')
             data_samples[dst] = value
+        data_samples.update(self._full_image_camera(results))
         return {'inputs': inputs, 'data_samples': data_samples}
+
+    def _full_image_camera(self, results: dict) -> Dict[str, torch.Tensor]:
+        if 'ori_shape' not in results:
+            raise KeyError(f'{type(self).__name__} needs "ori_shape" (the source image\'s (H, W), set by '
+                           f'LoadImageFromFile) for {results.get("img_path")}; the sample has {sorted(results)}')
+        height, width = (float(v) for v in results['ori_shape'][:2])
+        focal = float(results.get('focal_length', 0.0))
+        if not focal > 0:
+            # CLIFF's estimate for an unknown camera (a field of view of about 55 degrees).
+            focal = (width * width + height * height) ** 0.5
+        return {'ori_shape': torch.tensor([height, width], dtype=torch.float32),
+                'focal_length': torch.tensor(focal, dtype=torch.float32)}

@@ -13,6 +13,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
+from mesh_recovery.geometry.full_image_camera import cliff_bbox_info, crop_camera_to_full
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
 
@@ -98,7 +99,8 @@ class ParametricMesh(BaseModel):
         if saved or any(True for _ in body.parameters()):
             raise TypeError(f'the body model {type(body).__name__} must be a fixed layer with non-persistent '
                             f'buffers, but it has state {saved[:5]}')
-        if getattr(body, 'joints_regressor_t', None) is None:
+        # The regressor buffer's name differs across body-model versions (joints_regressor_t / joints_regressor).
+        if all(getattr(body, name, None) is None for name in ('joints_regressor_t', 'joints_regressor')):
             raise ValueError(f'smpl={cfg} has no joints_regressor: the losses and keypoints_3d need the (24, V) '
                              'SPIN-24 regressor (models/smpl/joints_regressor_cmr.npy for SMPL, '
                              'models/free_body/joints_regressor_spin24.npy for the free body model)')
@@ -118,9 +120,33 @@ class ParametricMesh(BaseModel):
             groups['discriminator'] = ['discriminator']
         return groups
 
-    def extract(self, inputs: torch.Tensor) -> MeshHeadOutput:
-        """Regress rotations ``(B, 24, 3, 3)``, betas ``(B, 10)``, camera ``(B, 3)`` from images ``(B, 3, H, W)``."""
-        return self.mesh_head(self.backbone(inputs))
+    @property
+    def uses_box_info(self) -> bool:
+        """Whether the head reads the box in the source image (CLIFF) besides the crop."""
+        return bool(getattr(_bare(self.mesh_head), 'needs_bbox_info', False))
+
+    def extract(self, inputs: torch.Tensor, data_samples: Optional[dict] = None) -> MeshHeadOutput:
+        """Regress rotations ``(B, 24, 3, 3)``, betas ``(B, 10)``, camera ``(B, 3)`` from images ``(B, 3, H, W)``.
+
+        A head with ``needs_bbox_info`` (CLIFF) also gets the box information
+        computed from ``data_samples`` (``center``, ``scale``, ``ori_shape``,
+        ``focal_length``).
+        """
+        feats = self.backbone(inputs)
+        if not self.uses_box_info:
+            return self.mesh_head(feats)
+        return self.mesh_head(feats, bbox_info=cliff_bbox_info(*self._box(data_samples)))
+
+    @staticmethod
+    def _box(data_samples: Optional[dict]):
+        """``(center (B, 2), box side (B,) px, ori_shape (B, 2), focal_length (B,))`` of the batch."""
+        keys = ('center', 'scale', 'ori_shape', 'focal_length')
+        missing = [k for k in keys if not isinstance(data_samples, dict) or k not in data_samples]
+        if missing:
+            raise KeyError(f'this head (CLIFF) reads the box in the source image: the batch lacks {missing} '
+                           '(PackMeshInputs adds them; see docs/data_contract.md)')
+        center, scale, ori_shape, focal = (torch.as_tensor(data_samples[k]).float() for k in keys)
+        return center, scale.reshape(-1) * 200.0, ori_shape, focal.reshape(-1)
 
     def forward(self, inputs: torch.Tensor, data_samples: Optional[dict] = None, mode: str = 'tensor'):
         """Dispatch on ``mode``.
@@ -132,9 +158,10 @@ class ParametricMesh(BaseModel):
                 or ``'tensor'`` (``MeshHeadOutput``).
         """
         if mode == 'tensor':
-            return self.extract(inputs)
+            return self.extract(inputs, data_samples)
         if mode == 'loss':
-            return self.generator_loss(self.extract(inputs), self._require_samples(data_samples, 'loss'))
+            samples = self._require_samples(data_samples, 'loss')
+            return self.generator_loss(self.extract(inputs, samples), samples)
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         raise ValueError(f'ParametricMesh.forward: mode must be "loss", "predict" or "tensor", got {mode!r}')
@@ -165,7 +192,7 @@ class ParametricMesh(BaseModel):
             pred_vertices=output.vertices, pred_keypoints_3d=output.joints, gt_pose=data_samples['gt_pose'],
             gt_betas=data_samples['gt_betas'], gt_vertices=gt_vertices,
             gt_keypoints_2d=data_samples['gt_keypoints_2d'], gt_keypoints_3d=data_samples['gt_keypoints_3d'],
-            has_smpl=data_samples['has_smpl'])
+            has_smpl=data_samples['has_smpl'], **self._full_image_loss_inputs(data_samples))
         if self.discriminator is not None:
             # The unwrapped discriminator with frozen weights: its parameters stay
             # constants of this graph, and no DDP gradient sync is expected for them.
@@ -177,6 +204,13 @@ class ParametricMesh(BaseModel):
                 disc.requires_grad_(True)
             losses['loss_adv'] = self.loss_gan(scores, target_is_real=True, is_disc=False)
         return losses
+
+    def _full_image_loss_inputs(self, data_samples: dict) -> Dict[str, torch.Tensor]:
+        # CLIFF's full-image 2D loss reads the box and the source camera.
+        if getattr(self.loss_mesh, 'joints_2d_frame', 'crop') != 'full':
+            return {}
+        center, box_size, ori_shape, focal = self._box(data_samples)
+        return dict(center=center, scale=box_size / 200.0, ori_shape=ori_shape, img_focal_length=focal)
 
     def discriminator_loss(self, pred: MeshHeadOutput, data_samples: dict) -> Dict[str, torch.Tensor]:
         """Discriminator losses on mocap (real) vs detached predicted (fake) parameters.
@@ -244,7 +278,7 @@ class ParametricMesh(BaseModel):
         generator_steps = self._iteration_in_cycle == 0
         gen_wrapper = optim_wrapper['generator']
         with gen_wrapper.optim_context(self), torch.set_grad_enabled(generator_steps):
-            pred = self.extract(data['inputs'])
+            pred = self.extract(data['inputs'], samples)
         log_vars = self.train_discriminator(pred, samples, optim_wrapper['discriminator'])
         if generator_steps:
             log_vars.update(self.train_generator(pred, samples, gen_wrapper))
@@ -262,12 +296,20 @@ class ParametricMesh(BaseModel):
         Returns:
             One dict per sample with numpy arrays: ``keypoints_3d`` (24, 3) metres,
             ``smpl_pose`` (24, 3, 3), ``smpl_beta`` (10,), ``camera`` (3,) = (s, tx, ty),
-            optionally ``vertices`` (V, 3) and ``faces`` (F, 3), and the copied entries.
+            optionally ``vertices`` (V, 3) and ``faces`` (F, 3), and the copied entries;
+            with a CLIFF head also ``camera_translation_full`` (3,) metres, the body's
+            translation in the source image's camera.
         """
-        pred = self.extract(inputs)
+        pred = self.extract(inputs, data_samples)
         output = self.smpl(betas=pred.pred_betas, pose=pred.pred_rotmat)
         fields = dict(keypoints_3d=output.joints, smpl_pose=pred.pred_rotmat, smpl_beta=pred.pred_betas,
                       camera=pred.pred_camera)
+        if self.uses_box_info:
+            center, box_size, ori_shape, focal = self._box(data_samples)
+            fields['camera_translation_full'] = crop_camera_to_full(pred.pred_camera, center.to(inputs.device),
+                                                                    box_size.to(inputs.device),
+                                                                    ori_shape.to(inputs.device),
+                                                                    focal.to(inputs.device))
         if self.return_vertices:
             fields['vertices'] = output.vertices
         for key in _PASSTHROUGH:

@@ -1,5 +1,5 @@
 """HMR's supervised losses on keypoints, vertices and SMPL parameters."""
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from mesh_recovery.conventions import ROOT_JOINTS, SPIN_24, joint_indices
 from mesh_recovery.geometry.camera import project_to_crop
+from mesh_recovery.geometry.full_image_camera import crop_camera_to_full, project_full_to_box
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
 
@@ -48,12 +49,23 @@ class MeshLoss(nn.Module):
         smpl_beta_loss_weight: Weight of the shape loss.
         img_res: Side of the square crop in pixels.
         focal_length: Focal length in pixels of the crop camera.
+        joints_2d_frame: ``'crop'`` (HMR: the crop camera of ``focal_length``)
+            or ``'full'`` (CLIFF: the crop camera converted to the source
+            image's camera, its own focal length, projection in the full image,
+            then expressed in the box's normalised coordinates like the targets;
+            the forward pass then needs ``center``, ``scale``, ``ori_shape`` and
+            ``img_focal_length``).
     """
 
     def __init__(self, joints_2d_loss_weight: float = 100.0, joints_3d_loss_weight: float = 1000.0,
                  vertex_loss_weight: float = 20.0, smpl_pose_loss_weight: float = 30.0,
-                 smpl_beta_loss_weight: float = 0.2, img_res: int = 224, focal_length: float = 5000.0) -> None:
+                 smpl_beta_loss_weight: float = 0.2, img_res: int = 224, focal_length: float = 5000.0,
+                 joints_2d_frame: str = 'crop') -> None:
         super().__init__()
+        if joints_2d_frame not in ('crop', 'full'):
+            raise ValueError(f"MeshLoss joints_2d_frame must be 'crop' (HMR) or 'full' (CLIFF), got "
+                             f'{joints_2d_frame!r}')
+        self.joints_2d_frame = joints_2d_frame
         self.joints_2d_loss_weight = joints_2d_loss_weight
         self.joints_3d_loss_weight = joints_3d_loss_weight
         self.vertex_loss_weight = vertex_loss_weight
@@ -65,7 +77,9 @@ class MeshLoss(nn.Module):
     def forward(self, *, pred_rotmat: torch.Tensor, pred_betas: torch.Tensor, pred_camera: torch.Tensor,
                 pred_vertices: torch.Tensor, pred_keypoints_3d: torch.Tensor, gt_pose: torch.Tensor,
                 gt_betas: torch.Tensor, gt_vertices: torch.Tensor, gt_keypoints_2d: torch.Tensor,
-                gt_keypoints_3d: torch.Tensor, has_smpl: torch.Tensor) -> Dict[str, torch.Tensor]:
+                gt_keypoints_3d: torch.Tensor, has_smpl: torch.Tensor, center: Optional[torch.Tensor] = None,
+                scale: Optional[torch.Tensor] = None, ori_shape: Optional[torch.Tensor] = None,
+                img_focal_length: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
         """Compute the weighted loss terms.
 
         Args:
@@ -80,6 +94,10 @@ class MeshLoss(nn.Module):
             gt_keypoints_2d: ``(B, J, 3)``: x, y in [-1, 1] over the crop, visibility.
             gt_keypoints_3d: ``(B, J, 4)``: X, Y, Z metres, visibility.
             has_smpl: ``(B,)`` 1 where pose/shape annotations are real, else 0.
+            center: ``(B, 2)`` box centres, source-image px (``joints_2d_frame='full'``).
+            scale: ``(B,)`` box sides / 200 (likewise).
+            ori_shape: ``(B, 2)`` source image ``(H, W)`` px (likewise).
+            img_focal_length: ``(B,)`` source image focal lengths px (likewise).
 
         Returns:
             Dict of scalar losses ``loss_joints_2d``, ``loss_joints_3d``,
@@ -94,8 +112,7 @@ class MeshLoss(nn.Module):
         has_smpl = has_smpl.to(pred_betas.dtype).reshape(-1)
         gt_rotmat = gt_pose if gt_pose.dim() == 4 else axis_angle_to_matrix(gt_pose.reshape(-1, 24, 3))
 
-        pred_keypoints_2d = project_to_crop(pred_keypoints_3d, pred_camera, focal_length=self.focal_length,
-                                            img_res=self.img_res)
+        pred_keypoints_2d = self._project(pred_keypoints_3d, pred_camera, center, scale, ori_shape, img_focal_length)
         vis_2d = gt_keypoints_2d[..., 2:]
         loss_2d = (vis_2d * F.smooth_l1_loss(pred_keypoints_2d, gt_keypoints_2d[..., :2], reduction='none')).mean()
 
@@ -113,3 +130,18 @@ class MeshLoss(nn.Module):
             loss_smpl_pose=loss_pose * self.smpl_pose_loss_weight,
             loss_smpl_beta=loss_beta * self.smpl_beta_loss_weight,
         )
+
+    def _project(self, joints: torch.Tensor, cam: torch.Tensor, center: Optional[torch.Tensor],
+                 scale: Optional[torch.Tensor], ori_shape: Optional[torch.Tensor],
+                 img_focal_length: Optional[torch.Tensor]) -> torch.Tensor:
+        """Predicted joints ``(B, J, 3)`` -> ``(B, J, 2)`` in the targets' normalised crop coordinates."""
+        if self.joints_2d_frame == 'crop':
+            return project_to_crop(joints, cam, focal_length=self.focal_length, img_res=self.img_res)
+        given = dict(center=center, scale=scale, ori_shape=ori_shape, img_focal_length=img_focal_length)
+        missing = [k for k, v in given.items() if v is None]
+        if missing:
+            raise KeyError(f"MeshLoss(joints_2d_frame='full') needs {missing}: batches from PackMeshInputs "
+                           'carry center, scale, ori_shape and focal_length')
+        box_size = scale.reshape(-1) * 200.0
+        translation = crop_camera_to_full(cam, center, box_size, ori_shape, img_focal_length)
+        return project_full_to_box(joints, translation, center, box_size, ori_shape, img_focal_length)
