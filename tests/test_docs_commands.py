@@ -395,7 +395,7 @@ def test_contract_commands_are_documented_verbatim():
     ('./tools/dist_train.sh configs/mesh/hmr/hmr_resnet_50.py', 'needs CONFIG GPUS'),
     ('./tools/dist_train.sh configs/mesh/hmr/hmr_resnet_50.py eight', 'GPUS must be a number'),
     ('NUM_NODES=2 ./tools/dist_train.sh configs/mesh/hmr/hmr_resnet_50.py 8', 'never reads it'),
-    ('./tools/slurm_test.sh p j configs/mesh/hmr/hmr_resnet_50.py ckpt.pth --eval=pck', 'rejects'),
+    ('./tools/slurm_test.sh p j configs/mesh/hmr/hmr_resnet_50.py ckpt.pth --eval=mAP', 'rejects'),
     ('pip install -e .[no_such_extra]', 'no extras'),
     ('pip install chumpy', 'not this repository'),
     ('python tools/train.py configs/mesh/hmr/hmr_resnet_50.py --cfg-options train_dataloader.batchsize=16',
