@@ -46,9 +46,9 @@ class VideoResultWriter:
     Nothing is kept between frames, so memory does not depend on the video's length.
     Each ``.npz`` holds, for the ``N`` people of the frame: ``frame_index`` (),
     ``frame_name`` (), ``bbox`` (N, 4) xyxy px, ``score`` (N,) (the detector's or
-    the box file's; 1 for the whole frame), ``center`` (N, 2) px, ``scale`` (N,),
+    the box file's; 1 for the whole frame), ``center`` (N, 2) px, ``scale`` (N,) float64,
     ``pose`` (N, 24, 3, 3) rotation matrices, ``betas`` (N, 10), ``camera`` (N, 3)
-    = (s, tx, ty), ``camera_translation`` (N, 3) m, ``focal_length`` (N,) px of the
+    = (s, tx, ty), ``camera_translation`` (N, 3) m, ``focal_length`` (N,) float64 px of the
     full-image camera, ``keypoints_3d`` (N, 24, 3) m in the camera frame, and with
     ``save_vertices`` ``vertices`` (N, V, 3) float32 m in the camera frame (the
     triangles are written once, to ``RESULTS_DIR/faces.npy``; (0, V, 3) without people).
@@ -106,11 +106,14 @@ class VideoResultWriter:
             values = [np.asarray(getattr(p, field), dtype) for p in people]
             return np.stack(values) if values else np.zeros((0, ) + shape, dtype)
 
+        # The crop and camera scalars stay float64, so the saved meshes re-render exactly.
         arrays = dict(frame_index=np.int64(index), frame_name=np.str_(name), bbox=stack('bbox', (4, )),
                       score=np.asarray(scores, np.float32).reshape(-1), center=stack('center', (2, )),
-                      scale=stack('scale', ()), pose=stack('pose', (24, 3, 3)), betas=stack('betas', (10, )),
-                      camera=stack('camera', (3, )), camera_translation=stack('camera_translation', (3, )),
-                      focal_length=stack('focal_length', ()), keypoints_3d=stack('keypoints_3d', (24, 3)))
+                      scale=stack('scale', (), np.float64), pose=stack('pose', (24, 3, 3)),
+                      betas=stack('betas', (10, )), camera=stack('camera', (3, )),
+                      camera_translation=stack('camera_translation', (3, )),
+                      focal_length=stack('focal_length', (), np.float64),
+                      keypoints_3d=stack('keypoints_3d', (24, 3)))
         if self.save_vertices:
             if people and self._num_vertices is None:
                 np.save(osp.join(self.results_dir, 'faces.npy'), np.asarray(people[0].faces, np.int64))
