@@ -1,251 +1,86 @@
-"""Functional pieces of linear blend skinning (LBS), batched and loop-free over samples.
+"""Linear blend skinning (LBS): the reference SMPL forward pass, one readable function.
 
-Conventions: rotations are (..., 3, 3) matrices acting on column vectors; joint
-trees are given by a parent list with -1 for the root. Vertex quantities are vertex-major
-(index 3 * v + c), as in the SMPL files; see ``SMPL`` for how the pieces are chained.
+It follows the formulation of the SMPL paper (Loper et al. 2015, eqs. 2-4) in the
+steps smplx's ``lbs`` uses (vchoutas/smplx, ``smplx/lbs.py``); rotations are
+(..., 3, 3) matrices acting on column vectors, joint trees a parent list with
+-1 for the root. :class:`~mesh_recovery.body_models.SMPL` runs it on every
+device; on CPU, large batches without autograd may take the equivalent fast
+path of :mod:`mesh_recovery.body_models.fast_cpu_body` instead.
 """
-from typing import List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-import cv2
 import torch
 from torch import Tensor
 
-from .blend_shapes import TALL_LAYOUT_MIN_BATCH, BlendShapes
-from .skinning_weights import SkinningWeights
 
-
-class KinematicLevels(NamedTuple):
-    """A joint tree grouped by depth so forward kinematics runs one step per level.
-
-    Attributes:
-        order: joint ids sorted by depth (stable), length J.
-        bounds: start of each depth level in ``order`` plus J at the end.
-        parent_pos: for each position p in ``order`` (p > 0), the position of its
-            parent relative to the start of the previous level; 0 for the root.
-        sorted_parent: for each position in ``order``, the position of its parent in
-            ``order`` (the root points at itself).
-    """
-    order: List[int]
-    bounds: List[int]
-    parent_pos: List[int]
-    sorted_parent: List[int]
-
-
-def kinematic_levels(parents: Sequence[int]) -> KinematicLevels:
-    """Group the joints of a tree by depth.
+def parents_first(parents: Sequence[int]) -> List[int]:
+    """Joint ids ordered so that every joint comes after its parent (by depth, then id).
 
     Args:
-        parents: parent of each joint, -1 for the (single) root.
-
-    Returns:
-        KinematicLevels describing the depth-sorted tree.
+        parents: parent of each joint, -1 for the root.
     """
     parents = [int(p) for p in parents]
-    depth = [0] * len(parents)
-    for joint in range(len(parents)):
-        node = joint
-        while parents[node] >= 0:
-            depth[joint] += 1
-            node = parents[node]
-    if depth.count(0) != 1:
-        raise ValueError(f'a kinematic tree needs exactly one root (parent -1), got parents {parents}')
-    order = sorted(range(len(parents)), key=lambda j: (depth[j], j))
-    position = {joint: pos for pos, joint in enumerate(order)}
-    bounds = [0] + [pos for pos in range(1, len(order)) if depth[order[pos]] != depth[order[pos - 1]]]
-    bounds.append(len(order))
-    level_start = {}
-    for start in bounds[:-1]:
-        level_start[depth[order[start]]] = start
-    parent_pos, sorted_parent = [], []
-    for pos, joint in enumerate(order):
-        if parents[joint] < 0:
-            parent_pos.append(0)
-            sorted_parent.append(pos)
-        else:
-            parent_pos.append(position[parents[joint]] - level_start[depth[joint] - 1])
-            sorted_parent.append(position[parents[joint]])
-    return KinematicLevels(order, bounds, parent_pos, sorted_parent)
+
+    def depth(joint: int) -> int:
+        return 0 if parents[joint] < 0 else 1 + depth(parents[joint])
+
+    return sorted(range(len(parents)), key=lambda joint: (depth(joint), joint))
 
 
-def forward_kinematics(rotmats: Tensor, rel_joints: Tensor, bounds: Sequence[int],
-                       parent_pos: Tensor) -> Tuple[Tensor, Tensor]:
-    """Chain local joint transforms into world transforms, one batched step per tree level.
+def lbs(betas: Tensor, rotmats: Tensor, v_template: Tensor, shapedirs: Tensor, posedirs: Optional[Tensor],
+        j_regressor: Tensor, parents: Sequence[int], lbs_weights: Tensor) -> Tuple[Tensor, Tensor]:
+    """Shape and pose a body model: rest template to posed vertices and joints.
 
     Args:
-        rotmats: (B, J, 3, 3) local rotations, depth-sorted joint order.
-        rel_joints: (B, J, 3) rest joint offsets from the parent (root: its position),
-            depth-sorted.
-        bounds: level boundaries (``KinematicLevels.bounds``).
-        parent_pos: (J,) long, ``KinematicLevels.parent_pos`` as a tensor.
+        betas: (B, S) shape coefficients.
+        rotmats: (B, J, 3, 3) local joint rotations, the root (global orientation) first.
+        v_template: (V, 3) rest template, metres.
+        shapedirs: (V, 3, S) shape blend directions, metres per unit of beta.
+        posedirs: (9 * (J - 1), V * 3) pose blend directions (vertex-major columns,
+            index 3 * v + c), or None for a model without pose blend shapes.
+        j_regressor: (J, V) rest-joint regressor.
+        parents: (J,) parent of each joint, -1 for the root.
+        lbs_weights: (V, J) skinning weights.
 
     Returns:
-        Tuple of world rotations (B, J, 3, 3) and world joint positions (B, J, 3),
-        depth-sorted.
+        Tuple of posed vertices (B, V, 3) and posed joints (B, J, 3), metres.
     """
-    rot_levels = [rotmats[:, :bounds[1]]]
-    pos_levels = [rel_joints[:, :bounds[1]]]
-    for start, end in zip(bounds[1:-1], bounds[2:]):
-        idx = parent_pos[start:end]
-        parent_rot = rot_levels[-1].index_select(1, idx)
-        parent_trans = pos_levels[-1].index_select(1, idx)
-        rot_levels.append(torch.matmul(parent_rot, rotmats[:, start:end]))
-        offset = torch.matmul(parent_rot, rel_joints[:, start:end].unsqueeze(-1)).squeeze(-1)
-        pos_levels.append(parent_trans + offset)
-    return torch.cat(rot_levels, dim=1), torch.cat(pos_levels, dim=1)
+    batch, num_joints = rotmats.shape[:2]
+    # 1. Shape blend shapes: the rest mesh of each body shape, (B, V, 3).
+    v_shaped = v_template + torch.einsum('bs,vcs->bvc', betas, shapedirs)
+    # 2. Rest joints regressed from that mesh, (B, J, 3).
+    rest_joints = torch.einsum('jv,bvc->bjc', j_regressor, v_shaped)
+    # 3. Pose blend shapes, driven by each non-root rotation's difference from the identity:
+    #    pose_feature (B, 9 * (J - 1)) @ posedirs -> (B, V, 3) corrective offsets.
+    v_posed = v_shaped
+    if posedirs is not None:
+        eye = torch.eye(3, dtype=rotmats.dtype, device=rotmats.device)
+        pose_feature = (rotmats[:, 1:] - eye).reshape(batch, -1)
+        v_posed = v_shaped + (pose_feature @ posedirs).view(batch, -1, 3)
+    # 4. Forward kinematics, parents before children: world rotation (B, 3, 3) and position
+    #    (B, 3) of each joint; a child's rest offset from its parent turns with the parent.
+    world_rot: List[Optional[Tensor]] = [None] * num_joints
+    world_pos: List[Optional[Tensor]] = [None] * num_joints
+    for joint in parents_first(parents):
+        parent = int(parents[joint])
+        if parent < 0:
+            world_rot[joint], world_pos[joint] = rotmats[:, joint], rest_joints[:, joint]
+            continue
+        offset = (rest_joints[:, joint] - rest_joints[:, parent]).unsqueeze(-1)  # (B, 3, 1)
+        world_rot[joint] = world_rot[parent] @ rotmats[:, joint]
+        world_pos[joint] = world_pos[parent] + (world_rot[parent] @ offset).squeeze(-1)
+    world_rot_t, world_pos_t = torch.stack(world_rot, dim=1), torch.stack(world_pos, dim=1)
+    # 5. Each joint's rigid map of rest-pose points, x -> R_j (x - J_j) + P_j, as (B, J, 3, 4).
+    translation = world_pos_t - (world_rot_t @ rest_joints.unsqueeze(-1)).squeeze(-1)
+    affines = torch.cat([world_rot_t, translation.unsqueeze(-1)], dim=-1)
+    # 6. Skinning: per vertex, the weighted sum of the joint maps, (B, 3, 4, V), applied to the
+    #    pose-corrected rest vertex in homogeneous form, (B, 1, 4, V). Vertices come last so
+    #    that the products run along long contiguous rows (forward and backward).
+    blended = affines.reshape(batch, num_joints, 12).transpose(1, 2) @ lbs_weights.t()
+    v_homogeneous = torch.cat([v_posed, v_posed.new_ones(v_posed.shape[:2] + (1, ))], dim=-1)
+    vertices = (blended.view(batch, 3, 4, -1) * v_homogeneous.transpose(1, 2).unsqueeze(1)).sum(2)
+    vertices = vertices.transpose(1, 2)  # (B, V, 3)
+    return vertices, world_pos_t
 
 
-def rigid_affines(world_rot: Tensor, world_pos: Tensor, rest_joints: Tensor) -> Tensor:
-    """Per-joint affine maps taking rest-pose points x to ``R_j (x - J_j) + P_j``.
-
-    Args:
-        world_rot: (B, J, 3, 3) world rotations.
-        world_pos: (B, J, 3) posed joint positions.
-        rest_joints: (B, J, 3) rest joint positions.
-
-    Returns:
-        (B, J, 3, 4) affine matrices.
-    """
-    trans = world_pos - torch.matmul(world_rot, rest_joints.unsqueeze(-1)).squeeze(-1)
-    return torch.cat([world_rot, trans.unsqueeze(-1)], dim=-1)
-
-
-def chunk_size(batch: int, num_vertices: int, device: torch.device) -> int:
-    """Vertices per chunk: on CPU the chunk's (B, 12, chunk) blended transforms stay
-    near 2 MB (cache-sized); accelerators take all vertices at once."""
-    if device.type != 'cpu':
-        return num_vertices
-    return max(256, min(num_vertices, 49152 // max(batch, 1)))
-
-
-def _apply_affines(blended: Tensor, points: Tensor, out: Optional[Tensor] = None) -> Tensor:
-    """(N, 3, 4, M) per-point affine maps applied to (N, 3, M) points -> (N, 3, M).
-
-    Either layout works: (B, ., ., c) in the wide path, (c, ., ., B) in the tall one.
-    Without autograd the result is written into ``out`` when given.
-    """
-    if _needs_grad(blended, points):
-        # One multiply-and-reduce with homogeneous points: its backward is much
-        # cheaper than that of the per-coordinate chain below.
-        homogeneous = torch.cat([points, points.new_ones(points.shape[0], 1, points.shape[2])], dim=1)
-        return (blended * homogeneous.unsqueeze(1)).sum(2)
-    x, y, z = points.contiguous().unsqueeze(1).unbind(2)
-    t0, t1, t2, t3 = blended.unbind(2)
-    return torch.addcmul(torch.addcmul(torch.addcmul(t3, t0, x), t1, y), t2, z, out=out)
-
-
-def _transpose_2d(matrix: Tensor) -> Tensor:
-    """A contiguous transpose of a contiguous (M, N) CPU tensor that needs no autograd.
-
-    OpenCV's blocked transpose is 3-4x faster than torch's strided copy for the
-    (3V, B) -> (B, 3V) vertex transpose; it shares memory with the tensors.
-    """
-    if matrix.dtype in (torch.float32, torch.float64) and matrix.is_contiguous():
-        return torch.from_numpy(cv2.transpose(matrix.numpy()))
-    return matrix.t().contiguous()
-
-
-def _needs_grad(*tensors: Tensor) -> bool:
-    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
-
-
-def blend_and_skin(coeffs: Tensor, blend: BlendShapes, affines: Tensor,
-                   skin: SkinningWeights, regressor_t: Optional[Tensor] = None,
-                   output_index: Optional[Tensor] = None) -> Tuple[Tensor, Optional[Tensor]]:
-    """Blend shapes, then skin, in vertex chunks; optionally regress joints on the way.
-
-    Working chunk by chunk keeps the blended transforms (12 per vertex and
-    sample) in cache, which is what makes skinning cheap on CPU at large batch;
-    no (B, V, 4, 4) tensor is ever built. Each chunk blends only the joints
-    that move it. Without autograd, CPU batches of ``TALL_LAYOUT_MIN_BATCH``
-    or more work in the tall layout, vertices outermost and samples innermost
-    (see :meth:`BlendShapes.tall`); the rest in the wide layout, samples
-    outermost (its backward pass is 1.2-2x faster than the tall one's here).
-
-    Args:
-        coeffs: (B, P) blend coefficients (betas, then pose features if any).
-        blend: rest template and blend directions matching ``coeffs``.
-        affines: (B, J, 3, 4) from :func:`rigid_affines`.
-        skin: skinning weights, same joint order as ``affines``.
-        regressor_t: optional (V, K) joint regressor, transposed.
-        output_index: optional (V * 3,) long: for output value ``3 * v + c``, its
-            position ``c * V + u`` in the coordinate-major (3, V) result over the
-            stored vertex order (``u`` is where vertex ``v`` is stored). One
-            gather then both reorders the vertices and makes them vertex-major.
-
-    Returns:
-        Tuple of vertices (B, V, 3) and regressed joints (B, K, 3) (None without a
-        regressor).
-    """
-    if (coeffs.device.type == 'cpu' and coeffs.shape[0] >= TALL_LAYOUT_MIN_BATCH
-            and not _needs_grad(coeffs, affines)):
-        return _blend_and_skin_tall(coeffs, blend, affines, skin, regressor_t, output_index)
-    return _blend_and_skin_wide(coeffs, blend, affines, skin, regressor_t, output_index)
-
-
-def _blend_and_skin_wide(coeffs: Tensor, blend: BlendShapes, affines: Tensor, skin: SkinningWeights,
-                         regressor_t: Optional[Tensor],
-                         output_index: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
-    """:func:`blend_and_skin` with chunks of (B, 3, c) vertices."""
-    batch, num_joints = affines.shape[:2]
-    # Row b * 12 + 4 * i + k holds coefficient (i, k) of every joint's matrix for sample b.
-    affines = affines.reshape(batch, num_joints, 12).transpose(1, 2).reshape(batch * 12, num_joints)
-    chunks, joints = [], None
-    # Without autograd every chunk is written straight into one (B, 3, V) result.
-    stacked = None if _needs_grad(coeffs, affines) else coeffs.new_empty(batch, 3, skin.num_vertices)
-    posed_chunk = blend.evaluator(coeffs)
-    for chunk in skin.chunks(chunk_size(batch, skin.num_vertices, coeffs.device)):
-        start, end = chunk.start, chunk.end
-        v_posed = posed_chunk(start, end)  # (B, 3, c)
-        chunk_affines = affines if chunk.joints is None else affines.index_select(1, chunk.joints)
-        blended = torch.mm(chunk_affines, chunk.weights_t).view(batch, 3, 4, end - start)
-        out = _apply_affines(blended, v_posed, None if stacked is None else stacked[:, :, start:end])
-        if regressor_t is not None:
-            part = torch.mm(out.reshape(batch * 3, -1), regressor_t[start:end])
-            joints = part if joints is None else joints + part
-        if stacked is None:
-            chunks.append(out)
-    if stacked is None:
-        stacked = torch.cat(chunks, dim=2) if len(chunks) > 1 else chunks[0]  # (B, 3, V)
-    if output_index is None:
-        vertices = stacked.transpose(1, 2).contiguous()
-    else:
-        vertices = torch.gather(stacked.reshape(batch, -1), 1, output_index.expand(batch, -1))
-        vertices = vertices.view(batch, -1, 3)
-    if joints is not None:
-        joints = joints.view(batch, 3, -1).transpose(1, 2).contiguous()
-    return vertices, joints
-
-
-def _blend_and_skin_tall(coeffs: Tensor, blend: BlendShapes, affines: Tensor, skin: SkinningWeights,
-                         regressor_t: Optional[Tensor],
-                         output_index: Optional[Tensor]) -> Tuple[Tensor, Optional[Tensor]]:
-    """:func:`blend_and_skin` with chunks of (c, 3, B) vertices, without autograd.
-
-    With the batch innermost, the blended rest vertices of a chunk are a plain
-    slice of one product and every chunk's result a contiguous block of one
-    (V, 3, B) buffer; the vertices are reordered once, by whole rows, at the end.
-    """
-    batch, num_joints = affines.shape[:2]
-    # Row (4 * i + k) * B + b holds coefficient (i, k) of every joint's matrix for sample b.
-    affines = affines.permute(2, 3, 0, 1).reshape(12 * batch, num_joints)
-    v_posed = blend.tall(coeffs)  # (V, 3, B)
-    joints = None
-    stacked = coeffs.new_empty(skin.num_vertices, 3, batch)
-    for chunk in skin.chunks(chunk_size(batch, skin.num_vertices, coeffs.device)):
-        start, end = chunk.start, chunk.end
-        chunk_affines = affines if chunk.joints is None else affines.index_select(1, chunk.joints)
-        blended = torch.mm(chunk.weights_t.t(), chunk_affines.t()).view(end - start, 3, 4, batch)
-        out = _apply_affines(blended, v_posed[start:end], stacked[start:end])
-        if regressor_t is not None:
-            part = torch.mm(regressor_t[start:end].t(), out.reshape(end - start, 3 * batch))
-            joints = part if joints is None else joints + part
-    if output_index is not None:
-        stacked = stacked.index_select(0, output_index[0::3])  # position of vertex v, coordinate 0: u(v)
-    vertices = _transpose_2d(stacked.view(-1, batch)).view(batch, -1, 3)
-    if joints is not None:
-        joints = joints.view(-1, 3, batch).permute(2, 0, 1).contiguous()
-    return vertices, joints
-
-
-__all__ = ['KinematicLevels', 'blend_and_skin', 'chunk_size', 'forward_kinematics',
-           'kinematic_levels', 'rigid_affines']
+__all__ = ['lbs', 'parents_first']

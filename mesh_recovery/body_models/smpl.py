@@ -1,4 +1,4 @@
-"""SMPL body model layer: pure-torch linear blend skinning with precomputed joint terms."""
+"""SMPL body model layer: the reference linear blend skinning, and a CPU fast path behind one switch."""
 import os.path as osp
 from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
@@ -8,11 +8,10 @@ from torch import Tensor, nn
 
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
-from .blend_shapes import BlendShapes
+from .fast_cpu_body import FastCPUBody, uses_fast_cpu_path
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
-from .lbs import blend_and_skin, forward_kinematics, kinematic_levels, rigid_affines
-from .skinning_weights import SkinningWeights, skinning_vertex_order
+from .lbs import lbs
 
 # mmpose's per-sample gender codes.
 GENDER_CODES = {'neutral': -1, 'male': 0, 'female': 1}
@@ -32,54 +31,24 @@ class SMPLOutput(NamedTuple):
 
 
 class _GenderModel(nn.Module):
-    """Per-gender buffers, laid out for the SMPL forward pass.
+    """One gender's model arrays, in file order, as :func:`lbs` takes them.
 
-    Vertex quantities are vertex-major (index 3 * v + c) with the vertices in
-    ``vertex_order``; joint quantities use the depth-sorted joint order of the
-    kinematic tree. Buffers are not persistent: the model files, not checkpoints,
-    are their source.
+    Buffers are not persistent: the model files, not checkpoints, are their source.
     """
 
-    def __init__(self, data: BodyModelData, order: Sequence[int], sorted_parent: Sequence[int],
-                 vertex_order: np.ndarray):
+    def __init__(self, data: BodyModelData):
         super().__init__()
-        num_verts, num_betas = data.num_vertices, data.num_betas
-        shapedirs = data.shapedirs[vertex_order].transpose(2, 0, 1).reshape(num_betas, 3 * num_verts)
-        posedirs = data.posedirs[vertex_order].transpose(2, 0, 1).reshape(-1, 3 * num_verts)
         # A flag fixed at init, so the pose-blend product is skipped only for models
         # whose posedirs are exactly zero (the free body model).
         self.has_posedirs = bool(np.any(data.posedirs))
-        blend_dirs = np.concatenate([shapedirs, posedirs]) if self.has_posedirs else shapedirs
-        # Joints are linear in betas: precompute rest joints and their offsets from the parent.
-        joints_t = data.J_regressor.astype(np.float64) @ data.v_template  # (J, 3)
-        joints_d = np.einsum('jv,vcs->sjc', data.J_regressor.astype(np.float64), data.shapedirs)
-        order, sorted_parent = list(order), list(sorted_parent)
-        root_mask = np.array([1.0 if p != i else 0.0 for i, p in enumerate(sorted_parent)])[:, None]
-        rel_t = joints_t[order] - joints_t[order][sorted_parent] * root_mask
-        rel_d = joints_d[:, order] - joints_d[:, order][:, sorted_parent] * root_mask
-        joint_template = np.concatenate([joints_t[order], rel_t]).reshape(-1)
-        joint_dirs = np.concatenate([joints_d[:, order], rel_d], axis=1).reshape(num_betas, -1)
-        buffers = {
-            'template': data.v_template[vertex_order].reshape(-1),
-            'blend_dirs': blend_dirs,
-            'joint_template': joint_template,
-            'joint_dirs': joint_dirs,
-            'weights_t': data.weights[vertex_order].T[order],
-        }
+        posedirs = None
+        if self.has_posedirs:  # (V, 3, P) -> (P, 3V), vertex-major columns
+            posedirs = data.posedirs.reshape(-1, data.posedirs.shape[2]).T
+        buffers = {'v_template': data.v_template, 'shapedirs': data.shapedirs, 'posedirs': posedirs,
+                   'j_regressor': data.J_regressor, 'lbs_weights': data.weights}
         for name, value in buffers.items():
-            self.register_buffer(name, torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)),
-                                 persistent=False)
-        self._cache: Dict[Tuple[torch.dtype, torch.device], Tuple[BlendShapes, SkinningWeights]] = {}
-
-    def tensors(self, dtype: torch.dtype) -> Tuple[BlendShapes, Tensor, Tensor, SkinningWeights]:
-        """Blend shapes, joint template and directions, and skinning weights in ``dtype``
-        (blend shapes and skinning weights are kept per dtype and device)."""
-        key = (dtype, self.weights_t.device)
-        if key not in self._cache:
-            self._cache[key] = (BlendShapes(self.template.to(dtype), self.blend_dirs.to(dtype)),
-                                SkinningWeights(self.weights_t.to(dtype)))
-        blend, skin = self._cache[key]
-        return blend, self.joint_template.to(dtype), self.joint_dirs.to(dtype), skin
+            tensor = None if value is None else torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32))
+            self.register_buffer(name, tensor, persistent=False)
 
 
 @MODELS.register_module()
@@ -94,6 +63,11 @@ class SMPL(nn.Module):
             (mmpose's ``joints_regressor_cmr.npy`` is (24, 6890), SPIN-24 order).
         num_betas: number of shape coefficients.
         genders: genders to load when their files exist ('neutral' is always loaded).
+        fast_cpu: the one switch of the CPU fast path: with it, CPU batches of
+            ``FAST_CPU_MIN_BATCH`` (32) or more without autograd run
+            :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results,
+            about 2x faster); everything else, and everything without it, runs the
+            reference :func:`~mesh_recovery.body_models.lbs.lbs`.
 
     Attributes:
         faces: (F, 3) long buffer of triangle vertex indices.
@@ -105,7 +79,7 @@ class SMPL(nn.Module):
     """
 
     def __init__(self, smpl_path: str, joints_regressor: Optional[str] = None, num_betas: int = 10,
-                 genders: Sequence[str] = GENDERS):
+                 genders: Sequence[str] = GENDERS, fast_cpu: bool = True):
         super().__init__()
         unknown = [g for g in genders if g not in GENDERS]
         if unknown:
@@ -123,26 +97,16 @@ class SMPL(nn.Module):
             if data.num_vertices != neutral.num_vertices or not np.array_equal(data.parents, neutral.parents):
                 raise ValueError(f'{data.path}: the {gender} model must share the vertex count and '
                                  f'kinematic tree of {neutral.path}')
-        levels = kinematic_levels(neutral.parents.tolist())
-        self._bounds = levels.bounds
-        # Vertices are stored grouped by the joints that move them (cheaper skinning) and
-        # put back in file order at the end of the forward pass.
-        vertex_order = skinning_vertex_order(neutral.weights)
-        self.models = nn.ModuleDict(
-            {g: _GenderModel(d, levels.order, levels.sorted_parent, vertex_order) for g, d in datas.items()})
-        unorder = torch.from_numpy(np.argsort(vertex_order))
-        gather_index = (torch.arange(3).unsqueeze(0) * neutral.num_vertices + unorder.unsqueeze(1)).reshape(-1)
-        self.register_buffer('vertex_gather_index', gather_index, persistent=False)
-        self.register_buffer('fk_order', torch.tensor(levels.order, dtype=torch.long), persistent=False)
-        self.register_buffer('fk_parent_pos', torch.tensor(levels.parent_pos, dtype=torch.long),
-                             persistent=False)
-        self.register_buffer('fk_unsort', torch.argsort(self.fk_order), persistent=False)
+        self.parents = [int(p) for p in neutral.parents]
+        self.models = nn.ModuleDict({g: _GenderModel(d) for g, d in datas.items()})
         self.register_buffer('faces', torch.from_numpy(neutral.faces), persistent=False)
-        regressor_t = None
+        regressor = None
         if joints_regressor is not None:
-            regressor = load_joints_regressor(joints_regressor, neutral.num_vertices)
-            regressor_t = torch.from_numpy(regressor[:, vertex_order].T.copy())
-        self.register_buffer('joints_regressor_t', regressor_t, persistent=False)
+            regressor = torch.from_numpy(load_joints_regressor(joints_regressor, neutral.num_vertices))
+        self.register_buffer('joints_regressor', regressor, persistent=False)
+        self.fast_cpu = fast_cpu
+        # Fast-path layouts, built on first use per (gender, dtype); see fast_cpu_body.
+        self._fast_bodies: Dict[Tuple[str, torch.dtype], FastCPUBody] = {}
         self.num_betas = num_betas
         self.num_vertices = neutral.num_vertices
         self.num_joints = neutral.num_joints
@@ -162,30 +126,31 @@ class SMPL(nn.Module):
         raise ValueError(f'pose must be rotation matrices (B, {num_joints}, 3, 3) or axis-angle '
                          f'(B, {num_joints * 3}) / (B, {num_joints}, 3), got {tuple(pose.shape)}')
 
-    def _run(self, model: _GenderModel, betas: Tensor,
-             rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
-        """LBS for one gender: vertices (B, V, 3), depth-sorted joints (B, J, 3), regressed joints."""
-        batch, num_joints = betas.shape[0], self.num_joints
-        blend, joint_template, joint_dirs, skin = model.tensors(betas.dtype)
-        if model.has_posedirs:
-            eye = torch.eye(3, dtype=rotmats.dtype, device=rotmats.device)
-            pose_feature = (rotmats[:, 1:] - eye).reshape(batch, -1)
-            coeffs = torch.cat([betas, pose_feature], dim=1)
-        else:
-            coeffs = betas
-        joints = torch.addmm(joint_template, betas, joint_dirs).view(batch, 2, num_joints, 3)
-        rest_joints, rel_joints = joints[:, 0], joints[:, 1]
-        world_rot, world_pos = forward_kinematics(
-            rotmats.index_select(1, self.fk_order), rel_joints, self._bounds, self.fk_parent_pos)
-        affines = rigid_affines(world_rot, world_pos, rest_joints)
-        regressor_t = None if self.joints_regressor_t is None else self.joints_regressor_t.to(betas.dtype)
-        vertices, joints_reg = blend_and_skin(coeffs, blend, affines, skin, regressor_t,
-                                              self.vertex_gather_index)
-        return vertices, world_pos, joints_reg
+    def _run(self, gender: str, betas: Tensor, rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
+        """LBS for one gender: vertices (B, V, 3), joints (B, J, 3), regressed joints or None."""
+        if self.fast_cpu and uses_fast_cpu_path(betas, rotmats):
+            return self._fast_body(gender, betas.dtype)(betas, rotmats)
+        model, dtype = self.models[gender], betas.dtype
+        posedirs = None if model.posedirs is None else model.posedirs.to(dtype)
+        vertices, joints = lbs(betas, rotmats, model.v_template.to(dtype), model.shapedirs.to(dtype), posedirs,
+                               model.j_regressor.to(dtype), self.parents, model.lbs_weights.to(dtype))
+        regressed = None
+        if self.joints_regressor is not None:
+            regressed = torch.einsum('kv,bvc->bkc', self.joints_regressor.to(dtype), vertices)
+        return vertices, joints, regressed
+
+    def _fast_body(self, gender: str, dtype: torch.dtype) -> FastCPUBody:
+        key = (gender, dtype)
+        if key not in self._fast_bodies:
+            model = self.models[gender]
+            self._fast_bodies[key] = FastCPUBody(model.v_template, model.shapedirs, model.posedirs,
+                                                 model.j_regressor, model.lbs_weights, self.parents,
+                                                 self.joints_regressor, dtype)
+        return self._fast_bodies[key]
 
     def _gender_groups(self, gender: Tensor, batch: int) -> Dict[str, Tensor]:
         """Sample indices per gender code; unknown codes or unloaded models are errors."""
-        gender = torch.as_tensor(gender, device=self.fk_order.device).long().reshape(-1)
+        gender = torch.as_tensor(gender, device=self.faces.device).long().reshape(-1)
         if gender.numel() != batch:
             raise ValueError(f'gender must have one entry per sample ({batch}), got {gender.numel()}')
         groups = {}
@@ -235,10 +200,9 @@ class SMPL(nn.Module):
             raise ValueError(f'betas and pose batch sizes differ: {batch} vs {rotmats.shape[0]}')
         groups = {'neutral': None} if gender is None else self._gender_groups(gender, batch)
         if len(groups) == 1:
-            vertices, joints_sorted, joints = self._run(self.models[next(iter(groups))], betas, rotmats)
+            vertices, joints_smpl, joints = self._run(next(iter(groups)), betas, rotmats)
         else:
-            vertices, joints_sorted, joints = self._run_mixed(groups, betas, rotmats)
-        joints_smpl = joints_sorted.index_select(1, self.fk_unsort)
+            vertices, joints_smpl, joints = self._run_mixed(groups, betas, rotmats)
         if joints is None:
             joints = joints_smpl
         if transl is not None:
@@ -251,7 +215,7 @@ class SMPL(nn.Module):
         """Run each gender's model on its samples (one pass per gender, not per sample)."""
         outputs = None
         for name, idx in groups.items():
-            parts = self._run(self.models[name], betas[idx], rotmats[idx])
+            parts = self._run(name, betas[idx], rotmats[idx])
             if outputs is None:
                 outputs = [None if p is None else p.new_zeros((betas.shape[0], ) + p.shape[1:]) for p in parts]
             outputs = [None if o is None else o.index_copy(0, idx, p) for o, p in zip(outputs, parts)]

@@ -1,84 +1,115 @@
-"""Chunked blend shapes and sparse skinning chunks against the plain dense formulas."""
+"""The CPU fast path (tall layout, oneDNN, sparse skinning chunks) held to the reference ``lbs``."""
 import numpy as np
 import pytest
 import torch
 from synthetic_smpl import SMALL_NUM_VERTICES
 
-from mesh_recovery.body_models import SMPL, blend_shapes, lbs
-from mesh_recovery.body_models.blend_shapes import BlendShapes
-from mesh_recovery.body_models.skinning_weights import SkinningWeights, skinning_vertex_order
+from mesh_recovery.body_models import SMPL, fast_cpu_body, lbs
+from mesh_recovery.body_models.fast_cpu_body import FAST_CPU_MIN_BATCH, skinning_vertex_order
+
+BATCH = FAST_CPU_MIN_BATCH + 8
 
 
-@pytest.mark.parametrize('onednn', [True, False])
-def test_blend_shapes_layouts_agree_with_the_formula(monkeypatch, onednn):
-    gen = torch.Generator().manual_seed(0)
-    num_verts, num_dirs = 50, 17
-    template, dirs = torch.randn(3 * num_verts, generator=gen), torch.randn(num_dirs, 3 * num_verts, generator=gen)
-    coeffs = torch.randn(40, num_dirs, generator=gen)
-    expected = (template + coeffs @ dirs).view(40, num_verts, 3)
-    if not onednn:
-        monkeypatch.setattr(blend_shapes, 'onednn_gemm_available', lambda: False)
-    wide = BlendShapes(template, dirs).evaluator(coeffs)(10, 35)
-    assert wide.shape == (40, 3, 25)
-    torch.testing.assert_close(wide, expected[:, 10:35].transpose(1, 2), rtol=1e-5, atol=1e-5)
-    tall = BlendShapes(template, dirs).tall(coeffs)
-    assert tall.shape == (num_verts, 3, 40)
-    torch.testing.assert_close(tall, expected.permute(1, 2, 0), rtol=1e-5, atol=1e-5)
-    # New values in the same memory must give new results (no kernel caches by address).
-    layer, reused = BlendShapes(template, dirs), coeffs.clone()
-    for scale in (1.0, -2.0):
-        reused.copy_(coeffs * scale)
-        torch.testing.assert_close(layer.tall(reused), (template + reused @ dirs).view(40, num_verts, 3).permute(1, 2, 0),
-                                   rtol=1e-5, atol=1e-4)
-    # With autograd the tall product falls back to torch.mm and carries gradients.
-    leaf = coeffs.clone().requires_grad_()
-    BlendShapes(template, dirs).tall(leaf).sum().backward()
-    torch.testing.assert_close(leaf.grad, dirs.sum(1).expand(40, -1), rtol=1e-5, atol=1e-4)
-
-
-def test_onednn_probe_is_a_bool_and_respects_the_backend_switch(monkeypatch):
-    assert isinstance(blend_shapes.onednn_gemm_available(), bool)
-    monkeypatch.setattr(torch.backends.mkldnn, 'enabled', False)
-    assert blend_shapes.onednn_gemm_available() is False
-
-
-@pytest.mark.parametrize('onednn', [True, False])
-def test_tall_and_wide_paths_give_the_same_smpl_outputs_and_gradients(neutral_pkl, tmp_path, monkeypatch, onednn):
+@pytest.fixture
+def model(neutral_pkl, tmp_path):
     path, _ = neutral_pkl
     regressor = np.random.default_rng(3).random((5, SMALL_NUM_VERTICES)).astype(np.float32)
     np.save(tmp_path / 'reg.npy', regressor)
-    model = SMPL(path, joints_regressor=str(tmp_path / 'reg.npy'))
-    if not onednn:
-        monkeypatch.setattr(blend_shapes, 'onednn_gemm_available', lambda: False)
+    return SMPL(path, joints_regressor=str(tmp_path / 'reg.npy'))
+
+
+def _inputs(dtype=torch.float32):
     gen = torch.Generator().manual_seed(4)
-    betas, pose = torch.randn(40, 10, generator=gen), torch.randn(40, 72, generator=gen) * 0.5
+    betas = torch.randn(BATCH, 10, generator=gen, dtype=torch.float64)
+    pose = torch.randn(BATCH, 72, generator=gen, dtype=torch.float64) * 0.5
+    return betas.to(dtype), pose.to(dtype)
 
-    def run(min_batch, grad):
-        monkeypatch.setattr(lbs, 'TALL_LAYOUT_MIN_BATCH', min_batch)
-        b, p = betas.clone().requires_grad_(grad), pose.clone().requires_grad_(grad)
-        out = model(b, p)
-        if not grad:
-            return out, None
-        (out.vertices.square().sum() + out.joints.square().sum() + out.joints_smpl.sum()).backward()
-        return out, (b.grad, p.grad)
 
-    for grad in (False, True):
-        (tall, tall_grads), (wide, wide_grads) = run(32, grad), run(10 ** 9, grad)
-        for a, b in zip(tall, wide):
-            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
-        if grad:
-            for a, b in zip(tall_grads, wide_grads):
-                # float32 sums over thousands of vertices: compare against the gradient's scale.
-                assert (a - b).abs().max() < 1e-5 * b.abs().max()
-    expected = torch.einsum('kv,bvc->bkc', torch.from_numpy(regressor), tall.vertices.detach())
-    torch.testing.assert_close(tall.joints.detach(), expected, atol=1e-4, rtol=1e-5)
-    model.double()
-    monkeypatch.setattr(lbs, 'TALL_LAYOUT_MIN_BATCH', 32)
-    tall64 = model(betas.double(), pose.double())
-    monkeypatch.setattr(lbs, 'TALL_LAYOUT_MIN_BATCH', 10 ** 9)
-    for a, b in zip(tall64, model(betas.double(), pose.double())):
-        assert a.dtype == torch.float64
-        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+def _spy_reference(monkeypatch):
+    """Count the calls that reach the reference ``lbs`` through the SMPL layer."""
+    calls = []
+
+    def spy(*args):
+        calls.append(args[0].shape[0])
+        return lbs.lbs(*args)
+
+    monkeypatch.setattr('mesh_recovery.body_models.smpl.lbs', spy)
+    return calls
+
+
+def _assert_close_to_scale(actual, expected, tol):
+    error, scale = (actual - expected).abs().max().item(), expected.abs().max().item()
+    assert error <= tol * scale, f'max |difference| {error:.3e} > {tol} x max |value| {scale:.3e}'
+
+
+@pytest.mark.parametrize('dtype, tol', [(torch.float64, 1e-12), (torch.float32, 2e-6)])
+@pytest.mark.parametrize('onednn', [True, False])
+def test_fast_path_equals_reference(model, monkeypatch, dtype, tol, onednn):
+    """Every output agrees to ``tol`` times its largest magnitude: 1e-12 in float64, 2e-6 in
+    float32 (about 16 ulps; the test regressor's joints are sums over all vertices)."""
+    if not onednn:
+        monkeypatch.setattr(fast_cpu_body, 'onednn_gemm_available', lambda: False)
+    model = model.to(dtype)
+    betas, pose = _inputs(dtype)
+    calls = _spy_reference(monkeypatch)
+    fast = model(betas, pose)
+    assert calls == []  # the fast path ran
+    model.fast_cpu = False
+    reference = model(betas, pose)
+    assert calls == [BATCH]  # the reference ran
+    for a, b in zip(fast, reference):
+        assert a.dtype == dtype
+        _assert_close_to_scale(a, b, tol)
+    # Small chunks (many of them, each with its own joints) change nothing either.
+    model.fast_cpu = True
+    monkeypatch.setattr(fast_cpu_body, 'chunk_size', lambda batch, num_vertices: 97)
+    for a, b in zip(model(betas, pose), reference):
+        _assert_close_to_scale(a, b, tol)
+    model.float()
+
+
+def test_reference_is_what_the_threshold_and_autograd_select(model, monkeypatch):
+    """Below the threshold or with autograd the layer runs the reference; the monkeypatched
+    threshold moves a batch of 40 from the fast path to the reference."""
+    betas, pose = _inputs()
+    calls = _spy_reference(monkeypatch)
+    model(betas[:FAST_CPU_MIN_BATCH - 1], pose[:FAST_CPU_MIN_BATCH - 1])
+    assert calls == [FAST_CPU_MIN_BATCH - 1]
+    model(betas.requires_grad_(), pose)
+    assert calls == [FAST_CPU_MIN_BATCH - 1, BATCH]
+    monkeypatch.setattr(fast_cpu_body, 'FAST_CPU_MIN_BATCH', 10 ** 9)
+    with torch.no_grad():
+        model(betas, pose)
+    assert calls[-1] == BATCH and len(calls) == 3
+
+
+def test_reference_gradients_match_central_differences_of_the_fast_path(neutral_pkl, monkeypatch):
+    """Gradients flow through the reference (the fast path has none); in float64 they match
+    central differences taken with the fast path (no autograd, batch of 40)."""
+    path, _ = neutral_pkl
+    model = SMPL(path).double()
+    betas, pose = (t.double() for t in _inputs())
+    b, p = betas.clone().requires_grad_(), pose.clone().requires_grad_()
+    calls = _spy_reference(monkeypatch)
+    out = model(b, p)
+    # Directional derivatives of a scalar loss: autograd against central differences.
+    gen = torch.Generator().manual_seed(5)
+    weights = torch.randn(out.vertices.shape, generator=gen, dtype=torch.float64)
+    (out.vertices * weights).sum().backward()
+    for _ in range(3):
+        db, dp = (torch.randn(t.shape, generator=gen, dtype=torch.float64) for t in (b, p))
+        with torch.no_grad():
+            plus = (model(b + 1e-6 * db, p + 1e-6 * dp).vertices * weights).sum()
+            minus = (model(b - 1e-6 * db, p - 1e-6 * dp).vertices * weights).sum()
+        assert calls == [BATCH]  # only the autograd pass ran the reference
+        numeric = ((plus - minus) / 2e-6).item()
+        analytic = ((b.grad * db).sum() + (p.grad * dp).sum()).item()
+        assert abs(numeric - analytic) <= 1e-6 * max(1.0, abs(analytic))
+
+
+def test_onednn_switch_is_read_on_every_call(monkeypatch):
+    monkeypatch.setattr(torch.backends.mkldnn, 'enabled', False)
+    assert fast_cpu_body.onednn_gemm_available() is False
 
 
 def test_sparse_chunks_skin_exactly_like_all_joints():
@@ -91,8 +122,7 @@ def test_sparse_chunks_skin_exactly_like_all_joints():
     order = skinning_vertex_order(weights)
     assert sorted(order.tolist()) == list(range(num_verts))
     weights_t = torch.from_numpy(weights[order].T.copy())
-    skin = SkinningWeights(weights_t)
-    chunks = skin.chunks(64)
+    chunks = fast_cpu_body._sparse_chunks(weights_t, 64)
     assert [c.start for c in chunks] == list(range(0, num_verts, 64)) and chunks[-1].end == num_verts
     # Grouped by their strongest joint, chunks of 64 vertices touch few of the 24 joints.
     assert all(c.joints is not None and len(c.joints) <= 8 for c in chunks)
@@ -100,5 +130,4 @@ def test_sparse_chunks_skin_exactly_like_all_joints():
     dense = affines @ weights_t
     for c in chunks:
         torch.testing.assert_close(affines.index_select(1, c.joints) @ c.weights_t, dense[:, c.start:c.end])
-    assert skin.chunks(64) is chunks  # cached per chunk size
-    assert skin.chunks(num_verts)[0].joints is None  # every joint used: the dense block itself
+    assert fast_cpu_body._sparse_chunks(weights_t, num_verts)[0].joints is None  # all joints: the dense block

@@ -8,7 +8,6 @@ import torch
 from synthetic_smpl import SMALL_NUM_VERTICES as NUM_VERTICES
 from synthetic_smpl import make_smpl_arrays, write_official_pickle
 
-import mesh_recovery.body_models.lbs as lbs
 from mesh_recovery.body_models import SMPL
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
@@ -86,18 +85,6 @@ def test_joints_regressor_applied_and_checked(neutral_pkl, tmp_path):
         SMPL(path, joints_regressor=str(tmp_path / 'cmr.npy'))
 
 
-def test_vertex_chunking_does_not_change_results(neutral_pkl, tmp_path, monkeypatch):
-    path, _ = neutral_pkl
-    np.save(tmp_path / 'reg.npy', np.random.default_rng(1).random((5, NUM_VERTICES)).astype(np.float32))
-    model = SMPL(path, joints_regressor=str(tmp_path / 'reg.npy'))
-    betas, pose = _random_inputs(3)
-    whole = model(betas, pose)
-    monkeypatch.setattr(lbs, 'chunk_size', lambda batch, num_vertices, device: 97)
-    chunked = model(betas, pose)
-    for a, b in zip(whole, chunked):
-        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
-
-
 def test_mixed_gender_batch_uses_each_samples_model(smpl_dir):
     root, _ = smpl_dir
     model = SMPL(str(root))
@@ -167,7 +154,7 @@ def test_builds_from_registry_and_skips_pose_blend_for_zero_posedirs(tmp_path):
     arrays['posedirs'][:] = 0.0
     model = MODELS.build(dict(type='SMPL', smpl_path=write_official_pickle(tmp_path / 'm.pkl', arrays)))
     assert isinstance(model, SMPL) and not model.models['neutral'].has_posedirs
-    assert model.models['neutral'].blend_dirs.shape == (10, 150)
+    assert model.models['neutral'].posedirs is None and model.models['neutral'].shapedirs.shape == (50, 3, 10)
 
 
 FREE_BODY = Path(__file__).resolve().parents[2] / 'models' / 'free_body'
