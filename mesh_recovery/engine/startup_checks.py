@@ -82,8 +82,8 @@ def check_feature_channels(model: nn.Module) -> None:
 
 def regressor_joints(model: nn.Module) -> Optional[int]:
     """Rows of the body model's joints regressor (the joints the losses and metrics compare), or None."""
-    regressor_t = getattr(_bare(getattr(_bare(model), 'smpl', None)), 'joints_regressor_t', None)
-    return None if regressor_t is None else int(regressor_t.shape[1])
+    regressor = getattr(_bare(getattr(_bare(model), 'smpl', None)), 'joints_regressor', None)  # (K, V)
+    return None if regressor is None else int(regressor.shape[0])
 
 
 def check_dataset_joints(model: nn.Module, dataset: Any, loader: str) -> None:
