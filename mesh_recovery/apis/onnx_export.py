@@ -1,6 +1,6 @@
 """Export a mesh estimator to ONNX: image crop in, SMPL parameters, camera, joints and vertices out.
 
-The exported graph is :class:`ExportableMesh`: the config's input normalisation,
+The exported graph is :class:`~mesh_recovery.apis.exportable_mesh.ExportableMesh`: the config's input normalisation,
 the backbone, the head, and the SMPL layer, in float32. Two things differ from
 ``model.predict`` on purpose:
 
@@ -20,18 +20,17 @@ it needs no extra package beyond ``onnx``.
 import contextlib
 import re
 import warnings
-from typing import Dict, Iterator, List, NamedTuple, Optional
+from typing import Dict, Iterator, NamedTuple, Optional
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from mesh_recovery.geometry.camera import weak_perspective_to_translation
 from mesh_recovery.utils.errors import UserError
 
+from .exportable_mesh import OUTPUT_NAMES, ExportableMesh
+
 INPUT_NAME = 'crops'
-OUTPUT_NAMES = ('pred_rotmat', 'pred_betas', 'pred_camera', 'pred_camera_translation', 'pred_keypoints_3d',
-                'pred_vertices')
 DEFAULT_OPSET = 17
 # Below SMPL's tall-layout batch (32): the trace takes the plain skinning path.
 TRACE_BATCH = 2
@@ -50,43 +49,6 @@ class ExportCheck(NamedTuple):
     """
     max_abs_diff: Dict[str, float]
     batch_size: int
-
-
-class ExportableMesh(nn.Module):
-    """The traceable forward pass of a ``ParametricMesh``: normalised crop -> mesh.
-
-    Args:
-        model: A ``ParametricMesh`` (e.g. from :func:`mesh_recovery.apis.init_model`).
-
-    Shapes:
-        input ``crops``: ``(B, 3, img_res, img_res)`` float32, BGR pixel values in
-        [0, 255] as the test pipeline packs them (normalised in the graph).
-        outputs: ``pred_rotmat`` (B, 24, 3, 3), ``pred_betas`` (B, 10),
-        ``pred_camera`` (B, 3) = (s, tx, ty), ``pred_camera_translation`` (B, 3) m,
-        ``pred_keypoints_3d`` (B, 24, 3) m (SPIN-24 regressor joints), ``pred_vertices``
-        (B, V, 3) m, both in the body frame (add the translation for the camera frame).
-    """
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.backbone, self.mesh_head, self.smpl = model.backbone, model.mesh_head, model.smpl
-        self.img_res, self.focal_length = int(model.img_res), float(model.focal_length)
-        pre = getattr(model, 'data_preprocessor', None)
-        mean = getattr(pre, 'mean', None) if getattr(pre, '_enable_normalize', False) else None
-        std = getattr(pre, 'std', None) if mean is not None else None
-        self.register_buffer('mean', torch.zeros(1, 3, 1, 1) if mean is None else mean.float().reshape(1, -1, 1, 1))
-        self.register_buffer('std', torch.ones(1, 3, 1, 1) if std is None else std.float().reshape(1, -1, 1, 1))
-        self.bgr_to_rgb = bool(getattr(pre, '_channel_conversion', False))
-
-    def forward(self, crops: Tensor) -> List[Tensor]:
-        """Regress the mesh of each crop (see the class docstring for the shapes)."""
-        if self.bgr_to_rgb:
-            crops = crops.flip(1)
-        inputs = (crops - self.mean) / self.std
-        head = self.mesh_head(self.backbone(inputs))
-        body = self.smpl(betas=head.pred_betas, pose=head.pred_rotmat)
-        translation = weak_perspective_to_translation(head.pred_camera, self.focal_length, self.img_res)
-        return [head.pred_rotmat, head.pred_betas, head.pred_camera, translation, body.joints, body.vertices]
 
 
 @contextlib.contextmanager
@@ -214,3 +176,7 @@ def check_onnx(model: nn.Module, path: str, batch_size: int = 3, source: str = '
                               f'{expected[name].shape} in PyTorch (batch {batch_size})')
         diffs[name] = float(np.abs(got[name].astype(np.float64) - expected[name]).max())
     return ExportCheck(max_abs_diff=diffs, batch_size=batch_size)
+
+
+__all__ = ['DEFAULT_OPSET', 'ExportCheck', 'ExportError', 'ExportableMesh', 'INPUT_NAME', 'OUTPUT_NAMES', 'TRACE_BATCH',
+           'check_onnx', 'example_crops', 'export_onnx', 'float32_export', 'onnxruntime_session', 'pytorch_outputs']
