@@ -11,6 +11,7 @@ from mesh_recovery.registry import DATASETS
 
 from .pipeline import build_pipeline
 from .seeding import AUG_SEED_KEY, split_index
+from .annotation_checks import check_annotation_values
 from .spin_annotations import NUM_JOINTS, load_spin_annotations
 
 # mmpose 0.x ``data_cfg`` keys of mesh datasets.
@@ -138,6 +139,7 @@ class MeshBaseDataset(BaseDataset):
         if self._fully_initialized:
             return
         self._columns = load_spin_annotations(self.ann_file, self.backend_args)
+        check_annotation_values(self.ann_file, self._columns)
         if self._indices is not None:
             self._columns = self._subset_columns(self._columns, self._indices)
         self._fully_initialized = True

@@ -25,6 +25,13 @@ DECODE_ERRORS: Tuple[type, ...] = (EOFError, OSError, ValueError, KeyError, Inde
                                    NotImplementedError, RuntimeError, OverflowError)
 
 
+class MissingKeysError(BadFileError, KeyError):
+    """An archive lacks required keys (also a ``KeyError``, as callers of the readers expect)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ''
+
+
 def require_file(path: str, what: str, hint: str = '') -> str:
     """Return ``path`` if it is a non-empty regular file.
 
@@ -112,7 +119,7 @@ def load_npz(path: str, what: str, keys: Optional[Iterable[str]] = None, require
             present = list(npz.files)
             missing = [k for k in required if k not in present]
             if missing:
-                raise BadFileError(f'{what} {path} lacks the required keys {missing}; it has {sorted(present)}'
+                raise MissingKeysError(f'{what} {path} lacks the required keys {missing}; it has {sorted(present)}'
                                    f'{"; " + hint if hint else ""}')
             out = {}
             for key in (present if keys is None else [k for k in keys if k in present]):
@@ -208,5 +215,5 @@ def load_config(path: str):
         raise BadFileError(f'config {path} cannot be loaded: {type(exc).__name__}: {exc}') from exc
 
 
-__all__ = ['DECODE_ERRORS', 'require_file', 'short_reason', 'decode_error', 'load_npz', 'load_npy', 'nonfinite_summary',
+__all__ = ['DECODE_ERRORS', 'MissingKeysError', 'require_file', 'short_reason', 'decode_error', 'load_npz', 'load_npy', 'nonfinite_summary',
            'require_finite', 'load_config']
