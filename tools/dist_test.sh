@@ -2,6 +2,22 @@
 # Usage: ./tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
 set -euo pipefail
+usage() {
+    echo "usage: $0 CONFIG CHECKPOINT GPUS [test.py options]" >&2
+    echo "  GPUS: processes on this node (a positive integer); NNODES, NODE_RANK, MASTER_ADDR, PORT: multi-node" >&2
+    exit 2
+}
+is_positive_int() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
+if [ $# -lt 3 ]; then usage; fi
+if [ ! -f "$1" ]; then echo "error: config not found: $1 (relative to $(pwd))" >&2; usage; fi
+if [ ! -f "$2" ]; then echo "error: checkpoint not found: $2 (relative to $(pwd))" >&2; usage; fi
+if ! is_positive_int "$3"; then echo "error: GPUS must be a positive integer, got '$3'" >&2; usage; fi
+for name in NNODES NODE_RANK PORT; do
+    value="${!name:-}"
+    if [ -n "$value" ] && ! [[ "$value" =~ ^[0-9]+$ ]]; then
+        echo "error: $name must be a non-negative integer, got '$value'" >&2; exit 2
+    fi
+done
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
