@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-test', type=int, default=500, help='synthetic test images')
     parser.add_argument('--num-prior', type=int, default=20000, help='poses in the adversarial prior')
     parser.add_argument('--epochs', type=int, default=None, help='override the config\'s max_epochs')
-    parser.add_argument('--data-dir', default=DATA_DIR)
+    parser.add_argument('--data-dir', default=DATA_DIR, help='synthetic data folder (used by every step)')
     return parser.parse_args(argv)
 
 
@@ -112,25 +112,39 @@ def write_pictures(config: str, checkpoint: str, data_dir: str, work_dir: str, n
     return dict(contact_sheet=sheet.path, losses=losses)
 
 
+def data_root_options(data_dir: str) -> list:
+    """``--cfg-options`` pointing every dataset of the quickstart config at ``data_dir``."""
+    keys = ('train_dataloader.dataset.train_dataset', 'train_dataloader.dataset.adversarial_dataset',
+            'val_dataloader.dataset', 'test_dataloader.dataset')
+    return [f'{key}.data_root={data_dir}' for key in keys]
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
-    # Configs name assets relative to the repository root.
+    # --data-dir is relative to where the user started; configs name assets relative to the repository root.
+    args.data_dir = osp.abspath(args.data_dir)
+    args.work_dir = osp.abspath(args.work_dir)
     os.chdir(REPO)
     start = time.perf_counter()
     ensure_synthetic_data(args)
     train_args = [sys.executable, osp.join(REPO, 'tools', 'train.py'), CONFIG, '--work-dir', args.work_dir]
+    options = data_root_options(args.data_dir)
     if args.epochs is not None:
-        train_args += ['--cfg-options', f'train_cfg.max_epochs={args.epochs}']
+        options.append(f'train_cfg.max_epochs={args.epochs}')
+    train_args += ['--cfg-options', *options]
     print(f'[quickstart] training: {" ".join(train_args[1:])}', flush=True)
     subprocess.run(train_args, check=True, cwd=REPO)
-    checkpoint = open(osp.join(args.work_dir, 'last_checkpoint'), encoding='utf-8').read().strip()
+    # The pointer names the checkpoint relative to the work dir (absolute in older runs).
+    checkpoint = osp.join(args.work_dir, open(osp.join(args.work_dir, 'last_checkpoint'), encoding='utf-8').read().strip())
     print(f'[quickstart] evaluating {checkpoint} with --eval=joint_error', flush=True)
     metrics = load_tool('test').main([CONFIG, checkpoint, '--eval=joint_error', '--work-dir', args.work_dir,
-                                      '--out', osp.join(args.work_dir, 'results.pkl')])
+                                      '--out', osp.join(args.work_dir, 'results.pkl'),
+                                      '--cfg-options', *data_root_options(args.data_dir)])
     print_comparison(metrics, mean_pose_baseline(CONFIG, args.data_dir))
     write_pictures(CONFIG, checkpoint, args.data_dir, args.work_dir)
     print(f'[quickstart] done in {(time.perf_counter() - start) / 60:.1f} min', flush=True)
 
 
 if __name__ == '__main__':
-    main()
+    from mesh_recovery.utils.errors import run_main
+    sys.exit(run_main(main))
