@@ -45,6 +45,7 @@ from mesh_recovery.apis import (BOX_PADDING, inference_model, init_model, render
                                 save_obj)
 from mesh_recovery.apis.frame_boxes import FrameBoxes  # noqa: E402
 from mesh_recovery.apis.frame_reader import FrameReader, is_video_input  # noqa: E402
+from mesh_recovery.apis.onnx_mesh_model import OnnxMeshModel  # noqa: E402
 from mesh_recovery.apis.person_detector import ARCHS as DETECTOR_ARCHS  # noqa: E402
 from mesh_recovery.apis.person_detector import PersonDetector  # noqa: E402
 from mesh_recovery.apis.video_inference import (box_file_source, detector_source, process_video,  # noqa: E402
@@ -64,6 +65,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='crop side / longer box side (1.2 for tight boxes; 1.0 if the boxes are crops)')
     parser.add_argument('--out-dir', default='work_dirs/demo', help='output folder')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
+    parser.add_argument('--onnx', metavar='ONNX', help='run this file (tools/deployment/pytorch2onnx.py of CONFIG) '
+                        'with onnxruntime on the CPU instead of the PyTorch model')
     parser.add_argument('--alpha', type=float, default=1.0, help='mesh opacity over the image')
     parser.add_argument('--side-angle', type=float, default=90.0, help='rotation of the side view, degrees')
     parser.add_argument('--obj-y-up', action='store_true',
@@ -130,6 +133,18 @@ def _person_record(person, obj_path: str) -> dict:
                 focal_length=person.focal_length, obj=osp.basename(obj_path))
 
 
+def build_model(args: argparse.Namespace):
+    """The PyTorch model of the config (and checkpoint), or the ``--onnx`` file run by onnxruntime."""
+    if args.onnx is not None:
+        if args.checkpoint is not None:
+            raise ValueError('--onnx already holds the weights; drop --checkpoint')
+        return OnnxMeshModel(args.onnx, args.config)
+    if args.checkpoint is None:
+        print('warning: no --checkpoint, the model has random weights (the meshes show a near-mean body)',
+              file=sys.stderr)
+    return init_model(args.config, args.checkpoint, device=args.device)
+
+
 def video_main(args: argparse.Namespace) -> dict:
     """The demo on a video file or a folder of frames (see the module docstring)."""
     reader = FrameReader(args.image)
@@ -143,10 +158,7 @@ def video_main(args: argparse.Namespace) -> dict:
             max_people=args.max_people, device=args.device, min_size=args.det_min_size))
     else:
         box_source = whole_frame
-    if args.checkpoint is None:
-        print('warning: no --checkpoint, the model has random weights (the meshes show a near-mean body)',
-              file=sys.stderr)
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = build_model(args)
     stem = osp.basename(osp.normpath(args.image)) if reader.is_folder else osp.splitext(osp.basename(args.image))[0]
     video_path = args.out_video or osp.join(args.out_dir, f'{stem}_overlay.mp4')
     results_dir = osp.join(args.out_dir, f'{stem}_results')
@@ -168,10 +180,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         raise FileNotFoundError(f'image {args.image} does not exist or cannot be decoded')
     bboxes, bbox_format = (None, 'xywh') if args.bboxes is None else load_boxes(args.bboxes, args.image,
                                                                                  args.bbox_format)
-    if args.checkpoint is None:
-        print('warning: no --checkpoint, the model has random weights (the meshes show a near-mean body)',
-              file=sys.stderr)
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = build_model(args)
     people = inference_model(model, image, bboxes, bbox_format=bbox_format, bbox_padding=args.bbox_padding)
     overlay = render_overlay(image, people, alpha=args.alpha, side_angle_deg=args.side_angle)
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -116,3 +117,45 @@ def test_the_tool_stops_with_one_message(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert 'missing.pth' in proc.stderr and 'Traceback' not in proc.stderr
+
+
+def test_demo_runs_the_onnx_file_like_the_pytorch_model(tmp_path):
+    from mesh_recovery.apis import inference_model
+    from mesh_recovery.apis.onnx_mesh_model import OnnxMeshModel
+    torch.manual_seed(2)
+    model = trained_like(init_model(REPO / QUICKSTART), seed=2)
+    onnx_path = export_onnx(model, str(tmp_path / 'q.onnx'))
+    model.backbone.autocast_dtype = None  # the graph is float32
+    rng = np.random.default_rng(2)
+    frames = tmp_path / 'frames'
+    frames.mkdir()
+    images = [rng.integers(0, 256, size=(90, 110, 3), dtype=np.uint8) for _ in range(2)]
+    for i, image in enumerate(images):
+        cv2.imwrite(str(frames / f'{i}.png'), image)
+    boxes = np.array([[10, 5, 50, 80], [55, 10, 45, 75]], np.float64)
+    onnx_model = OnnxMeshModel(onnx_path, REPO / QUICKSTART)
+    got = inference_model(onnx_model, images[0], boxes)
+    expected = inference_model(model, images[0], boxes)
+    assert len(got) == len(expected) == 2
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a.vertices, b.vertices, atol=1e-4, rtol=0)
+        np.testing.assert_allclose(a.camera_translation, b.camera_translation, rtol=1e-5)
+        np.testing.assert_array_equal(a.faces, b.faces)
+    assert np.abs(got[0].vertices - got[1].vertices).max() > 1e-3
+
+    paths = load_demo().main([QUICKSTART, str(frames), '--onnx', onnx_path, '--out-dir', str(tmp_path / 'out'),
+                              '--out-video', str(tmp_path / 'out' / 'v.mkv'), '--save-vertices', '--no-progress'])
+    assert paths['frames'] == 2
+    for i, image in enumerate(images):
+        (reference, ) = inference_model(model, image)
+        with np.load(Path(paths['results_dir']) / f'{i:06d}.npz') as result:
+            np.testing.assert_allclose(result['vertices'][0], reference.vertices, atol=1e-4, rtol=0)
+    with pytest.raises(ValueError, match='drop --checkpoint'):
+        load_demo().main([QUICKSTART, str(frames), '--onnx', onnx_path, '--checkpoint', 'x.pth'])
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location('demo_tool_onnx', REPO / 'tools' / 'demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
