@@ -5,7 +5,7 @@ from typing import Any, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from mesh_recovery.body_models.io import load_joints_regressor
+from mesh_recovery.body_models.io import load_joints_regressor, resolve_body_model_path
 from mesh_recovery.body_models.smpl import GENDER_CODES, SMPL
 from mesh_recovery.conventions import H36M_REGRESSOR_17, JOINT_ORDERS, joint_indices
 
@@ -47,8 +47,8 @@ class MeshEvalBody:
 
     Args:
         smpl_path: Directory of ``SMPL_NEUTRAL.pkl`` (and ``SMPL_MALE.pkl`` /
-            ``SMPL_FEMALE.pkl`` when ``gt_gender='gendered'``), or one model
-            file (neutral ground truth only).
+            ``SMPL_FEMALE.pkl`` when ``gt_gender='gendered'``), or the folder's
+            neutral model file (its folder is then used for the gendered models).
         regressor: ``(K, V)`` ``.npy`` regressor for the scored joints; None
             for ``J_regressor_h36m.npy`` beside the model.
         regressor_order: Joint names of the regressor's rows, or the name of
@@ -75,7 +75,7 @@ class MeshEvalBody:
         self.gt_gender = gt_gender
         self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         genders = ('neutral', 'male', 'female') if gt_gender == 'gendered' else ('neutral', )
-        self.body = SMPL(smpl_path, genders=genders).to(self.device)
+        self.body = SMPL(self._model_path(smpl_path, gt_gender), genders=genders).to(self.device)
         missing = [g for g in genders if g not in self.body.genders]
         if missing:
             folder = model_folder(smpl_path)
@@ -93,6 +93,18 @@ class MeshEvalBody:
                              f'{len(regressor_order)} joints ({list(regressor_order)})')
         self.regressor = torch.from_numpy(np.ascontiguousarray(matrix, dtype=np.float32)).to(self.device)
         self.regressor_order = tuple(regressor_order)
+
+    @staticmethod
+    def _model_path(smpl_path: str, gt_gender: str) -> str:
+        """The folder instead of its neutral file when the ground truth needs the folder's gendered models."""
+        folder = model_folder(smpl_path)
+        if gt_gender != 'gendered' or folder == str(smpl_path) or not osp.isdir(folder):
+            return smpl_path
+        try:
+            neutral = resolve_body_model_path(folder, 'neutral')
+        except FileNotFoundError:
+            return smpl_path
+        return folder if osp.samefile(neutral, smpl_path) else smpl_path
 
     def indices(self, names: Sequence[str]) -> list:
         """Rows of the regressor for ``names`` (KeyError naming the order if one is absent)."""

@@ -369,3 +369,5 @@ def test_rebuild_matches_committed(tmp_path):
                 # Byte-identical on one machine; allow float round-off across CPUs.
                 np.testing.assert_allclose(rebuilt[key], committed[key], atol=1e-5, err_msg=key)
     np.testing.assert_allclose(np.load(tmp_path / SPIN.name), np.load(SPIN), atol=1e-5)
+    np.testing.assert_allclose(np.load(tmp_path / 'J_regressor_h36m.npy'), np.load(MODEL_DIR / 'J_regressor_h36m.npy'),
+                               atol=1e-5)

@@ -48,3 +48,11 @@ def test_directory_loads_all_three_and_gender_codes_pick_them():
     for i, name in enumerate(('body_model.npz', 'body_model_male.npz', 'body_model_female.npz')):
         with np.load(MODEL_DIR / name) as data:
             np.testing.assert_allclose(out[i].numpy(), data['v_template'], atol=1e-5)
+
+
+def test_h36m_regressor_is_the_spin24_rows_of_the_same_names():
+    from mesh_recovery.conventions import H36M_REGRESSOR_17, SPIN_24, joint_indices
+    h36m = np.load(MODEL_DIR / 'J_regressor_h36m.npy')
+    spin = np.load(MODEL_DIR / 'joints_regressor_spin24.npy')
+    assert h36m.shape == (17, 13348)
+    np.testing.assert_array_equal(h36m, spin[joint_indices(H36M_REGRESSOR_17, SPIN_24)])

@@ -4,7 +4,8 @@ Pipeline: sample adult phenotypes -> anny rest shapes (A-pose) -> bake a
 T-pose -> rotate to SMPL's frame -> group bones into SMPL's 24 joints ->
 fit ``J_regressor`` -> put every shape's pelvis joint at the origin -> PCA
 shape space -> SPIN-24 regressor -> write ``body_model.npz``,
-``joints_regressor_spin24.npy`` and ``mean_params.npz`` -> the male and female
+``joints_regressor_spin24.npy``, ``mean_params.npz`` and ``J_regressor_h36m.npy``
+(the SPIN-24 rows of the Human3.6M joints) -> the male and female
 variants (``gendered.py``), each a shape space of its own population on the same
 topology, weights and regressors.
 """
@@ -23,12 +24,13 @@ from .gendered import write_gendered_models
 from .mean_params import free_body_mean_params
 from .regressors import crown_row, fit_joint_regressor, fit_keypoint_regressor
 from .shape_space import fit_shape_space
-from .spin_regressor import FACE_KEYPOINTS, build_spin24_regressor
+from .spin_regressor import FACE_KEYPOINTS, build_spin24_regressor, h36m_regressor_from_spin24
 from .tpose import bake_tpose, to_smpl_frame
 
 BODY_MODEL_FILE = 'body_model.npz'
 SPIN_REGRESSOR_FILE = 'joints_regressor_spin24.npy'
 MEAN_PARAMS_FILE = 'mean_params.npz'
+H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
 NUM_BETAS = 10
 NUM_POSE_BLEND = 9 * (len(SMPL_24) - 1)
 EYE_BONES = ('eye.L', 'eye.R')
@@ -140,7 +142,9 @@ def build_free_body_model(out_dir: Path, num_samples: int = 2000, seed: int = 0,
              SPIN_REGRESSOR_FILE: save_npy(out_dir / SPIN_REGRESSOR_FILE,
                                             spin.astype(np.float32)),
              MEAN_PARAMS_FILE: save_npz_deterministic(out_dir / MEAN_PARAMS_FILE,
-                                         free_body_mean_params(NUM_BETAS))}
+                                         free_body_mean_params(NUM_BETAS)),
+             H36M_REGRESSOR_FILE: save_npy(out_dir / H36M_REGRESSOR_FILE,
+                                           h36m_regressor_from_spin24(spin).astype(np.float32))}
     del vertices  # the neutral population; the variants sample their own
     arrays_of = _VariantArrays(joint_fit.weights, skin, rig.faces)
     files.update(write_gendered_models(model, rig, joint_fit.weights, num_samples, seed, arrays_of, out_dir))

@@ -50,3 +50,15 @@ def build_spin24_regressor(joint_regressor: np.ndarray, face_rows: Dict[str, np.
                                  [0.5, 0.25, 0.25])
     regressor = np.stack([rows[name] for name in SPIN_24])
     return regressor / regressor.sum(axis=1, keepdims=True)
+
+
+def h36m_regressor_from_spin24(spin_regressor: np.ndarray) -> np.ndarray:
+    """The (17, V) Human3.6M regressor: the SPIN-24 rows of the same names, in ``H36M_REGRESSOR_17`` order.
+
+    SPIN's SMPL file ``J_regressor_h36m.npy`` was fitted to Human3.6M's marker
+    joints; the free body model has no such data, so its Human3.6M joints are the
+    SPIN-24 placements above (each Human3.6M joint fills the SPIN-24 slot of its
+    name), read in the row order SPIN reads ``J_regressor_h36m.npy`` in.
+    """
+    from mesh_recovery.conventions import H36M_REGRESSOR_17, joint_indices
+    return np.ascontiguousarray(spin_regressor[joint_indices(H36M_REGRESSOR_17, SPIN_24)])
