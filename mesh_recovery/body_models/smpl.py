@@ -73,6 +73,9 @@ class SMPL(nn.Module):
         faces: (F, 3) long buffer of triangle vertex indices.
         num_vertices: V. num_joints: J (24). num_betas: S.
         model_paths: the file loaded for each gender.
+        parents: (J,) parent of each joint, -1 for the root.
+        joints_regressor: (K, V) buffer, or None without ``joints_regressor``.
+        fast_cpu: the switch above; may be changed on a built layer.
 
     Model arrays are non-persistent buffers: they follow ``.to(device)`` but are not
     written to checkpoints (the model files are their source).
@@ -198,6 +201,10 @@ class SMPL(nn.Module):
         rotmats = self._rotmats(pose).to(betas.dtype)
         if rotmats.shape[0] != batch:
             raise ValueError(f'betas and pose batch sizes differ: {batch} vs {rotmats.shape[0]}')
+        if batch == 0:
+            # Skinning cannot reshape an empty batch; one rest-pose sample gives the shapes of empty outputs.
+            rest = torch.eye(3, dtype=rotmats.dtype, device=rotmats.device).expand(1, rotmats.shape[1], 3, 3)
+            return SMPLOutput(*(t[:0] for t in self.forward(betas.new_zeros(1, self.num_betas), rest)))
         groups = {'neutral': None} if gender is None else self._gender_groups(gender, batch)
         if len(groups) == 1:
             vertices, joints_smpl, joints = self._run(next(iter(groups)), betas, rotmats)
