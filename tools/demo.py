@@ -51,6 +51,8 @@ from mesh_recovery.apis.person_detector import PersonDetector  # noqa: E402
 from mesh_recovery.apis.video_inference import (box_file_source, detector_source, process_video,  # noqa: E402
                                                 whole_frame)
 from mesh_recovery.apis.video_result_writer import VideoResultWriter  # noqa: E402
+from mesh_recovery.utils.errors import BadFileError, run_main  # noqa: E402
+from mesh_recovery.utils.files import require_file  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,8 +87,32 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _box_row(source: str, where: str, box) -> List[float]:
+    """Four finite numbers of one box entry, or an error naming the file and the entry."""
+    if not isinstance(box, (list, tuple)) or len(box) not in (4, 5):
+        raise BadFileError(f'{source}: {where} is {box!r}; expected [x, y, w, h] (or xyxy with --bbox-format '
+                           'xyxy), an optional score, or {"bbox": [...]}')
+    try:
+        row = [float(v) for v in box[:4]]
+    except (TypeError, ValueError):
+        raise BadFileError(f'{source}: {where} is {box!r}; its values must be numbers') from None
+    if not np.isfinite(row).all():
+        raise BadFileError(f'{source}: {where} is {box!r}; its values must be finite')
+    return row
+
+
+def _check_coco(data: dict, source: str) -> None:
+    for key in ('images', 'annotations'):
+        if not isinstance(data[key], list) or not all(isinstance(e, dict) for e in data[key]):
+            raise BadFileError(f'{source}: "{key}" must be a list of objects (COCO format)')
+    for index, img in enumerate(data['images']):
+        if 'file_name' not in img or 'id' not in img:
+            raise BadFileError(f'{source}: images[{index}] is {img!r}; COCO image entries need "file_name" and "id"')
+
+
 def _coco_boxes(data: dict, image_path: str, source: str) -> np.ndarray:
     """Non-crowd person boxes (xywh) of the COCO image whose file name matches ``image_path``."""
+    _check_coco(data, source)
     norm = image_path.replace('\\', '/')
     matches = [img for img in data['images'] if norm.endswith('/' + str(img['file_name']).lstrip('/'))
                or norm == str(img['file_name'])]
@@ -95,10 +121,10 @@ def _coco_boxes(data: dict, image_path: str, source: str) -> np.ndarray:
     if len(matches) != 1:
         names = [str(img['file_name']) for img in data['images'][:5]]
         what = 'no image entry' if not matches else f'{len(matches)} image entries'
-        raise ValueError(f'{source}: {what} with the file name of {image_path} (file names there: {names}'
+        raise BadFileError(f'{source}: {what} with the file name of {image_path} (file names there: {names}'
                          f'{", ..." if len(data["images"]) > 5 else ""}); pass the box file of this image')
     person_ids = {c['id'] for c in data.get('categories', []) if c.get('name') == 'person'}
-    boxes = [ann['bbox'] for ann in data.get('annotations', [])
+    boxes = [_box_row(source, f'annotations[{i}].bbox', ann.get('bbox')) for i, ann in enumerate(data['annotations'])
              if ann.get('image_id') == matches[0]['id'] and not ann.get('iscrowd', 0)
              and (not person_ids or ann.get('category_id') in person_ids)]
     return np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -110,20 +136,20 @@ def load_boxes(path: str, image_path: str, bbox_format: str) -> Tuple[np.ndarray
     Returns:
         ``(N, 4)`` boxes and their format (``'xywh'`` or ``'xyxy'``).
     """
-    with open(path, encoding='utf-8') as handle:
-        data = json.load(handle)
+    require_file(path, 'box file', 'see the --bboxes help for the formats')
+    try:
+        with open(path, encoding='utf-8') as handle:
+            data = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadFileError(f'box file {path} is not valid JSON ({exc})') from exc
     if isinstance(data, dict) and 'images' in data and 'annotations' in data:
         return _coco_boxes(data, image_path, path), 'xywh'
     if isinstance(data, list):
         rows = []
         for index, item in enumerate(data):
-            box = item.get('bbox') if isinstance(item, dict) else item
-            if not isinstance(box, (list, tuple)) or len(box) not in (4, 5):
-                raise ValueError(f'{path}: entry {index} is {item!r}; expected [x, y, w, h] (or xyxy with '
-                                 '--bbox-format xyxy), an optional score, or {"bbox": [...]}')
-            rows.append([float(v) for v in box[:4]])
+            rows.append(_box_row(path, f'entry {index}', item.get('bbox') if isinstance(item, dict) else item))
         return np.asarray(rows, dtype=np.float64).reshape(-1, 4), bbox_format
-    raise ValueError(f'{path}: expected a COCO-style dict with "images" and "annotations", or a list of '
+    raise BadFileError(f'{path}: expected a COCO-style dict with "images" and "annotations", or a list of '
                      f'[x, y, w, h] boxes / {{"bbox": [...]}} objects; got {type(data).__name__}')
 
 
@@ -177,7 +203,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         return video_main(args)
     image = cv2.imread(args.image, cv2.IMREAD_COLOR)
     if image is None:
-        raise FileNotFoundError(f'image {args.image} does not exist or cannot be decoded')
+        require_file(args.image, 'image')
+        raise BadFileError(f'image {args.image} cannot be decoded (not an image OpenCV reads, or truncated)')
     bboxes, bbox_format = (None, 'xywh') if args.bboxes is None else load_boxes(args.bboxes, args.image,
                                                                                  args.bbox_format)
     model = build_model(args)
@@ -205,4 +232,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_main(main))

@@ -44,3 +44,42 @@ def test_quickstart_data_dir_reaches_the_training_and_test_steps(tmp_path, monke
     assert 'train_cfg.max_epochs=1' in calls['train']
     assert calls['test'][1] == str(tmp_path / 'work' / 'epoch_1.pth')  # relative pointer resolved
     assert calls['base'] == str(data_dir)
+
+
+def test_smpl_with_a_batch_of_zero_returns_empty_outputs():
+    from mesh_recovery.body_models.smpl import SMPL
+    smpl = SMPL(str(REPO / 'models/free_body'), joints_regressor=str(REPO / 'models/free_body/joints_regressor_spin24.npy'))
+    one = smpl(betas=torch.zeros(1, 10), pose=torch.zeros(1, 72))
+    for pose in (torch.zeros(0, 72), torch.zeros(0, 24, 3, 3)):
+        empty = smpl(betas=torch.zeros(0, 10), pose=pose, transl=torch.zeros(0, 3))
+        for got, ref in zip(empty, one):
+            assert got.shape == (0, ) + ref.shape[1:] and got.dtype == ref.dtype
+
+
+@pytest.mark.parametrize('content, words', [
+    ('', 'is empty'),
+    ('[[0, 0, 10, 10], [1, 2, 3]', 'is not valid JSON'),
+    ('[[0, 0, 10, 10], [1, 2, "x", 4]]', "entry 1 is [1, 2, 'x', 4]; its values must be numbers"),
+    ('[[0, 0, 10, 10], {"box": [1, 2, 3, 4]}]', 'entry 1 is None'),
+    ('[[0, 0, NaN, 10]]', 'entry 0 is [0, 0, nan, 10]; its values must be finite'),
+    ('{"images": [{"file_name": "img.jpg"}], "annotations": []}', 'images[0]'),
+    ('{"images": [{"file_name": "img.jpg", "id": 1}], "annotations": [{"image_id": 1, "bbox": [1, 2]}]}',
+     'annotations[0].bbox is [1, 2]'),
+    ('{"images": 3, "annotations": []}', '"images" must be a list'),
+])
+def test_malformed_box_files_name_the_file_and_the_entry(tmp_path, content, words):
+    from mesh_recovery.utils.errors import BadFileError
+    demo = _tool('demo')
+    path = tmp_path / 'boxes.json'
+    path.write_text(content)
+    with pytest.raises(BadFileError) as info:
+        demo.load_boxes(str(path), str(tmp_path / 'img.jpg'), 'xywh')
+    assert str(path) in str(info.value) and words in str(info.value), str(info.value)
+
+
+def test_good_box_files_still_load(tmp_path):
+    demo = _tool('demo')
+    path = tmp_path / 'boxes.json'
+    path.write_text(json.dumps([[0, 0, 10, 20], {'bbox': [1, 2, 3, 4, 0.9]}]))
+    boxes, fmt = demo.load_boxes(str(path), 'img.jpg', 'xyxy')
+    assert fmt == 'xyxy' and boxes.tolist() == [[0, 0, 10, 20], [1, 2, 3, 4]]
