@@ -65,6 +65,8 @@ def test_fast_path_equals_reference(model, monkeypatch, dtype, tol, onednn):
     monkeypatch.setattr(fast_cpu_body, 'chunk_size', lambda batch, num_vertices: 97)
     for a, b in zip(model(betas, pose), reference):
         _assert_close_to_scale(a, b, tol)
+    chunks = model._fast_bodies[('neutral', dtype)].chunks(BATCH)
+    assert len(chunks) == -(-SMALL_NUM_VERTICES // 97) and any(c.joints is not None for c in chunks)
     model.float()
 
 
