@@ -6,8 +6,9 @@
 _base_ = ['../hmr/hmr_vit-h16_8xb32-100e_mix6-256x192.py']
 
 model = dict(
-    # ViTPose-H's stochastic depth, as HMR 2.0 builds it.
-    backbone=dict(model_kwargs=dict(img_size=(256, 192), patch_size=16, class_token=False, drop_path_rate=0.55)),
+    # ViTPose-H's stochastic depth and its 2-px padded patch embedding, as HMR 2.0 builds them.
+    backbone=dict(model_kwargs=dict(img_size=(256, 192), patch_size=16, class_token=False, drop_path_rate=0.55),
+                  patch_padding=2),
     mesh_head=dict(_delete_=True, type='HMR2TransformerHead', in_channels=1280,
                    smpl_mean_params='models/smpl/smpl_mean_params.npz'),
     loss_mesh=dict(_delete_=True, type='HMR2Loss'),

@@ -55,6 +55,9 @@ class TimmBackbone(BaseModule):
             input reach the network: HMR 2.0 crops a square 256 x 256 box and
             feeds its central 192 columns to the ViT (256 x 192).
         channels_last: Convert weights and inputs to channels-last (CNNs on CPU).
+        patch_padding: Zero padding of a ViT's patch-embedding convolution
+            (ViTPose, HMR 2.0's backbone, pads its 16 x 16 stride-16 patches by
+            2 px; timm by 0). The patch grid stays ``H / p x W / p``.
         init_cfg: mmengine initialisation config.
 
     Shapes:
@@ -64,7 +67,7 @@ class TimmBackbone(BaseModule):
     _CLASSIFIER_PREFIXES = ('head.', 'fc.', 'classifier.', 'head_drop.')
 
     def __init__(self, model_name: str, model_kwargs: Optional[dict] = None, pretrained: Optional[str] = None,
-                 input_width: Optional[int] = None, channels_last: bool = False,
+                 input_width: Optional[int] = None, channels_last: bool = False, patch_padding: int = 0,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         import timm  # imported here: configs without timm backbones do not need it installed
@@ -78,6 +81,10 @@ class TimmBackbone(BaseModule):
                                        **dict(model_kwargs or {}))
         self.num_prefix_tokens = getattr(self.model, 'num_prefix_tokens', 0)
         self.is_transformer = hasattr(self.model, 'patch_embed') and hasattr(self.model, 'blocks')
+        if patch_padding:
+            if not self.is_transformer:
+                raise ValueError(f'TimmBackbone patch_padding={patch_padding} applies to ViTs; {model_name} is not one')
+            self.model.patch_embed.proj.padding = (int(patch_padding), int(patch_padding))
         self.out_channels: Tuple[int, ...] = (int(self.model.num_features), )
         if pretrained:
             self.load_weights(pretrained)
