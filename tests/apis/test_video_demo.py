@@ -173,17 +173,17 @@ def test_frames_are_streamed_one_at_a_time(frames, tmp_path):
     writer = VideoResultWriter(str(tmp_path / 'o.mkv'), str(tmp_path / 'r'), fps=10)
 
     class Reader:
-        num_frames = len(frames)
+        num_frames = 3
 
         def __iter__(self):
-            for index, frame in enumerate(frames):
+            for index, frame in enumerate(frames[:3]):
                 assert writer.frames_written == index
                 yield Frame(index, f'{index}.png', frame)
 
     model = init_model(REPO / CONFIG)
     with writer:
         summary = process_video(model, Reader(), writer, whole_frame, progress=False)
-    assert summary.frames == writer.frames_written == len(frames) and summary.people == len(frames)
+    assert summary.frames == writer.frames_written == 3 and summary.people == 3
 
 
 def random_detector_file(path, arch=torchvision.models.detection.fasterrcnn_resnet50_fpn):
@@ -213,13 +213,17 @@ def test_person_detector_reads_a_local_file_and_keeps_people(frames, tmp_path):
     assert np.all(found['bboxes'] >= -1e-3) and np.all(found['bboxes'][:, [0, 2]] <= WIDTH + 1e-3)
 
 
-def test_video_with_the_detector(video, tmp_path):
+def test_frames_with_the_detector(frames, tmp_path):
+    folder = tmp_path / 'two_frames'
+    folder.mkdir()
+    for index, frame in enumerate(frames[:2]):
+        cv2.imwrite(str(folder / f'{index}.png'), frame)
     weights = tmp_path / 'detector.pth'
     random_detector_file(weights, torchvision.models.detection.fasterrcnn_mobilenet_v3_large_320_fpn)
-    paths = load_demo().main([CONFIG, str(video), '--detector-weights', str(weights), '--det-min-size', '128',
+    paths = load_demo().main([CONFIG, str(folder), '--detector-weights', str(weights), '--det-min-size', '128',
                               '--detector-arch', 'fasterrcnn_mobilenet_v3_large_320_fpn',
                               '--max-people', '2', '--out-dir', str(tmp_path), '--no-progress'])
-    assert paths['video'].endswith('clip_overlay.mp4') and len(read_video(paths['video'])) == NUM_FRAMES
+    assert paths['video'].endswith('two_frames_overlay.mp4') and len(read_video(paths['video'])) == 2
     with np.load(Path(paths['results_dir']) / '000000.npz') as result:
         assert 1 <= len(result['bbox']) <= 2 and np.all(result['score'] >= 0.5)
 
