@@ -57,7 +57,7 @@ def use_data(node, data_dir: str):
 
 
 def test_the_section_has_every_experiment():
-    assert len(RECIPES) == 16, [title for title, _ in RECIPES]
+    assert len(RECIPES) == 18, [title for title, _ in RECIPES]
 
 
 @pytest.mark.parametrize('title, code', RECIPES, ids=[t.split('.')[0] for t, _ in RECIPES])
