@@ -26,6 +26,8 @@ from mesh_recovery.datasets.pipeline import build_pipeline
 from mesh_recovery.datasets.seeding import AUG_SEED_KEY
 from mesh_recovery.geometry.camera import weak_perspective_to_translation
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.errors import MissingFileError
+from mesh_recovery.utils.files import load_config
 from mesh_recovery.visualization import PerspectiveCamera
 
 # SPIN's demo: a tight person box is enlarged by 1.2 to make the crop, as in the
@@ -146,7 +148,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     from mesh_recovery.utils.asset_check import check_body_model_files
 
     if isinstance(config, (str, Path)):
-        cfg = Config.fromfile(str(config))
+        cfg = load_config(str(config))
     elif isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
@@ -159,7 +161,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
     model_cfg['return_vertices'] = True
     missing = [status.describe() for status in check_body_model_files(model_cfg) if not status.ok]
     if missing:
-        raise FileNotFoundError('the model of this config needs files that are missing or invalid:\n'
+        raise MissingFileError('the model of this config needs files that are missing or invalid:\n'
                                 + '\n'.join(missing) + '\n(paths are relative to the current directory, '
                                 'normally the repository root)')
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mesh_recovery')):
@@ -193,7 +195,7 @@ def _read_image(image: Union[str, Path, np.ndarray], loader: Optional[Callable])
         else:
             img = cv2.imread(path, cv2.IMREAD_COLOR)
             if img is None:
-                raise FileNotFoundError(f'image {path} does not exist or cannot be decoded')
+                raise MissingFileError(f'image {path} does not exist or cannot be decoded')
     elif isinstance(image, np.ndarray):
         img, path = image, None
     else:

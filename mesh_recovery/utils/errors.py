@@ -32,6 +32,10 @@ class BadFileError(UserError, ValueError):
     """A file exists but is empty, truncated, of another format or holds unusable values."""
 
 
+class UnreadableFileError(UserError, OSError):
+    """A file (e.g. an image) exists but cannot be read or decoded."""
+
+
 class BadValueError(UserError, ValueError):
     """A value from the config, the command line or a data file cannot be used."""
 

@@ -12,7 +12,7 @@ import stat
 
 import pytest
 import torch
-from fault_tools import QUICKSTART, REPO, run_python, tiny_options
+from fault_tools import QUICKSTART, REPO, fault_data_dir, run_python, tiny_options  # noqa: F401  (fixture)
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint
 

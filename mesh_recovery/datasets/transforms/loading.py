@@ -7,6 +7,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.fileio import get
 
 from mesh_recovery.registry import TRANSFORMS
+from mesh_recovery.utils.errors import MissingFileError, UnreadableFileError
 
 _FLAGS = {'color': cv2.IMREAD_COLOR, 'grayscale': cv2.IMREAD_GRAYSCALE, 'unchanged': cv2.IMREAD_UNCHANGED}
 
@@ -53,15 +54,15 @@ class LoadImageFromFile(BaseTransform):
     def transform(self, results: dict) -> dict:
         path = results['img_path']
         where = f"{path} (dataset index {results.get('sample_idx', 'unknown')})"
-        missing = FileNotFoundError(f'image {where} does not exist; check data_root / img_prefix')
+        missing = MissingFileError(f'image {where} does not exist; check data_root / img_prefix')
         try:
             img = self._read(path)
         except FileNotFoundError:
             raise missing from None
         except IsADirectoryError:
-            raise OSError(f'image {where} is a directory, not an image file') from None
+            raise UnreadableFileError(f'image {where} is a directory, not an image file') from None
         if img is None:
-            raise OSError(f'image {where} could not be read or decoded as an image')
+            raise UnreadableFileError(f'image {where} could not be read or decoded as an image')
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
