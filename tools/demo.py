@@ -55,6 +55,10 @@ from mesh_recovery.utils.errors import BadFileError, run_main  # noqa: E402
 from mesh_recovery.utils.files import require_file  # noqa: E402
 
 
+# Longest side of the overlay of a large image: rendering keeps float depth/colour buffers of this size per person.
+MAX_OVERLAY_SIDE = 2048
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='model config file')
@@ -71,6 +75,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'with onnxruntime on the CPU instead of the PyTorch model')
     parser.add_argument('--alpha', type=float, default=1.0, help='mesh opacity over the image')
     parser.add_argument('--side-angle', type=float, default=90.0, help='rotation of the side view, degrees')
+    parser.add_argument('--max-overlay-side', type=int, default=MAX_OVERLAY_SIDE,
+                        help='draw the overlay of a larger image scaled down to this longest side, px (the renderer '
+                        'keeps several full-size float buffers per person); 0 keeps the full size')
     parser.add_argument('--obj-y-up', action='store_true',
                         help='write .obj files with y up and z towards the viewer (rotated 180 deg about x)')
     video = parser.add_argument_group('videos and folders of frames')
@@ -153,6 +160,25 @@ def load_boxes(path: str, image_path: str, bbox_format: str) -> Tuple[np.ndarray
                      f'[x, y, w, h] boxes / {{"bbox": [...]}} objects; got {type(data).__name__}')
 
 
+def fit_for_overlay(image: np.ndarray, people: list, max_side: int) -> Tuple[np.ndarray, list]:
+    """The image scaled to at most ``max_side`` px, and the people's image cameras scaled with it.
+
+    Vertices stay in metres; scaling the focal length, principal point and boxes by
+    the image's factor projects them onto the smaller image exactly.
+    """
+    longest = max(image.shape[:2])
+    if max_side <= 0 or longest <= max_side:
+        return image, list(people)
+    factor = max_side / longest
+    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    print(f'overlay drawn at {size[0]} x {size[1]} (the image is {image.shape[1]} x {image.shape[0]}; '
+          '--max-overlay-side 0 keeps the full size)', file=sys.stderr)
+    scaled = [p._replace(center=np.asarray(p.center) * factor, bbox=np.asarray(p.bbox) * factor,
+                         scale=p.scale * factor, focal_length=p.focal_length * factor) for p in people]
+    return small, scaled
+
+
 def _person_record(person, obj_path: str) -> dict:
     return dict(bbox_xyxy=person.bbox.tolist(), center=person.center.tolist(), scale=person.scale,
                 camera=person.camera.tolist(), camera_translation=person.camera_translation.tolist(),
@@ -209,7 +235,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
                                                                                  args.bbox_format)
     model = build_model(args)
     people = inference_model(model, image, bboxes, bbox_format=bbox_format, bbox_padding=args.bbox_padding)
-    overlay = render_overlay(image, people, alpha=args.alpha, side_angle_deg=args.side_angle)
+    overlay_image, overlay_people = fit_for_overlay(image, people, args.max_overlay_side)
+    overlay = render_overlay(overlay_image, overlay_people, alpha=args.alpha, side_angle_deg=args.side_angle)
 
     os.makedirs(args.out_dir, exist_ok=True)
     stem = osp.splitext(osp.basename(args.image))[0]

@@ -83,3 +83,21 @@ def test_good_box_files_still_load(tmp_path):
     path.write_text(json.dumps([[0, 0, 10, 20], {'bbox': [1, 2, 3, 4, 0.9]}]))
     boxes, fmt = demo.load_boxes(str(path), 'img.jpg', 'xyxy')
     assert fmt == 'xyxy' and boxes.tolist() == [[0, 0, 10, 20], [1, 2, 3, 4]]
+
+
+def test_overlay_of_a_large_image_is_drawn_scaled_with_its_cameras():
+    from mesh_recovery.apis.inference import PersonMesh
+    demo = _tool('demo')
+    image = np.zeros((3000, 6000, 3), np.uint8)
+    person = PersonMesh(vertices=np.array([[0.1, 0.2, 5.0]], np.float32), faces=np.zeros((1, 3), np.int64),
+                        keypoints_3d=np.zeros((24, 3), np.float32), camera=np.ones(3), camera_translation=np.ones(3),
+                        pose=np.zeros((24, 3, 3)), betas=np.zeros(10), bbox=np.array([100.0, 200, 1100, 2200]),
+                        center=np.array([600.0, 1200]), scale=12.0, focal_length=5000.0)
+    small, [scaled] = demo.fit_for_overlay(image, [person], 1500)
+    assert small.shape == (750, 1500, 3)
+    # The vertex projects to the same relative place on the small image as on the full one.
+    full_u = person.focal_length * 0.1 / 5.0 + person.center[0]
+    small_u = scaled.focal_length * 0.1 / 5.0 + scaled.center[0]
+    assert small_u == pytest.approx(full_u / 4) and scaled.bbox.tolist() == [25, 50, 275, 550]
+    same, [unchanged] = demo.fit_for_overlay(image, [person], 0)
+    assert same is image and unchanged is person
