@@ -135,7 +135,8 @@ def main(argv=None) -> None:
     print(f'[quickstart] training: {" ".join(train_args[1:])}', flush=True)
     subprocess.run(train_args, check=True, cwd=REPO)
     # The pointer names the checkpoint relative to the work dir (absolute in older runs).
-    checkpoint = osp.join(args.work_dir, open(osp.join(args.work_dir, 'last_checkpoint'), encoding='utf-8').read().strip())
+    with open(osp.join(args.work_dir, 'last_checkpoint'), encoding='utf-8') as pointer:
+        checkpoint = osp.join(args.work_dir, pointer.read().strip())
     print(f'[quickstart] evaluating {checkpoint} with --eval=joint_error', flush=True)
     metrics = load_tool('test').main([CONFIG, checkpoint, '--eval=joint_error', '--work-dir', args.work_dir,
                                       '--out', osp.join(args.work_dir, 'results.pkl'),

@@ -368,9 +368,9 @@ def load_joints_regressor(path: str, num_vertices: int) -> np.ndarray:
     if regressor.ndim != 2:
         raise BadFileError(f'{path}: a joints regressor must be a (K, V) matrix, got shape {regressor.shape}')
     if regressor.shape[1] != num_vertices:
-        raise BadFileError(f'{path}: the joints regressor (shape {regressor.shape}) is for {regressor.shape[1]} vertices but the body '
-                         f'model has {num_vertices}; use the regressor that belongs to this body model '
-                         '(joints_regressor_cmr.npy is for SMPL, 6890 vertices)')
+        raise BadFileError(f'{path}: the joints regressor (shape {regressor.shape}) is for {regressor.shape[1]} '
+                           f'vertices but the body model has {num_vertices}; use the regressor that belongs to '
+                           'this body model (joints_regressor_cmr.npy is for SMPL, 6890 vertices)')
     if regressor.dtype.kind not in 'biuf':
         raise BadFileError(f'{path}: the joints regressor holds {regressor.dtype} values, expected numbers')
     require_finite(regressor, path, 'regressor rows', 'joints regressor')

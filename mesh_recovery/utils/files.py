@@ -149,7 +149,8 @@ def load_npy(path: str, what: str, hint: str = '') -> np.ndarray:
         magic = handle.read(6)
     if magic != b'\x93NUMPY':
         kind = 'an .npz archive' if magic[:4] == b'PK\x03\x04' else 'not a .npy file'
-        raise BadFileError(f'{what} {path} is {kind}; expected a single .npy array (np.save){"; " + hint if hint else ""}')
+        suffix = f'; {hint}' if hint else ''
+        raise BadFileError(f'{what} {path} is {kind}; expected a single .npy array (np.save){suffix}')
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:
@@ -215,5 +216,6 @@ def load_config(path: str):
         raise BadFileError(f'config {path} cannot be loaded: {type(exc).__name__}: {exc}') from exc
 
 
-__all__ = ['DECODE_ERRORS', 'MissingKeysError', 'require_file', 'short_reason', 'decode_error', 'load_npz', 'load_npy', 'nonfinite_summary',
+__all__ = ['DECODE_ERRORS', 'MissingKeysError', 'require_file', 'short_reason', 'decode_error', 'load_npz',
+           'load_npy', 'nonfinite_summary',
            'require_finite', 'load_config']

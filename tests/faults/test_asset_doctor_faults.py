@@ -54,7 +54,8 @@ def test_official_pkl_name_is_found(tmp_path):
 def test_bad_checkpoint_and_garbage_regressor_are_invalid_not_a_crash(tmp_path):
     (tmp_path / 'model.pth').write_bytes(b'\x80\x02}q\x00(X')
     (tmp_path / 'reg.npy').write_bytes(b'\x93NUMPY garbage')
-    statuses = collect_assets(_cfg(FREE, regressor=tmp_path / 'reg.npy'), 'test', checkpoint=str(tmp_path / 'model.pth'))
+    statuses = collect_assets(_cfg(FREE, regressor=tmp_path / 'reg.npy'), 'test',
+                              checkpoint=str(tmp_path / 'model.pth'))
     assert _status(statuses, 'checkpoint').status == 'invalid'
     assert 'cannot be read as a torch checkpoint' in _status(statuses, 'checkpoint').detail
     assert _status(statuses, 'joints_regressor').status == 'invalid'

@@ -1,7 +1,6 @@
 """Item 7: known bugs stay fixed (quickstart --data-dir, SMPL with a batch of 0, demo box files and huge images)."""
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,8 @@ def test_quickstart_data_dir_reaches_the_training_and_test_steps(tmp_path, monke
     monkeypatch.setattr(quickstart, 'load_tool', lambda name: FakeTest)
     monkeypatch.setattr(quickstart, 'mean_pose_baseline', lambda config, data_dir: calls.setdefault('base', data_dir))
     monkeypatch.setattr(quickstart, 'print_comparison', lambda *a: None)
-    monkeypatch.setattr(quickstart, 'write_pictures', lambda config, ckpt, data_dir, work: calls.setdefault('pics', ckpt))
+    monkeypatch.setattr(quickstart, 'write_pictures',
+                        lambda config, ckpt, data_dir, work: calls.setdefault('pics', ckpt))
     data_dir = tmp_path / 'my_data'
     quickstart.main(['--data-dir', str(data_dir), '--work-dir', str(tmp_path / 'work'), '--epochs', '1'])
     for step in ('train', 'test'):
@@ -48,7 +48,8 @@ def test_quickstart_data_dir_reaches_the_training_and_test_steps(tmp_path, monke
 
 def test_smpl_with_a_batch_of_zero_returns_empty_outputs():
     from mesh_recovery.body_models.smpl import SMPL
-    smpl = SMPL(str(REPO / 'models/free_body'), joints_regressor=str(REPO / 'models/free_body/joints_regressor_spin24.npy'))
+    smpl = SMPL(str(REPO / 'models/free_body'),
+                joints_regressor=str(REPO / 'models/free_body/joints_regressor_spin24.npy'))
     one = smpl(betas=torch.zeros(1, 10), pose=torch.zeros(1, 72))
     for pose in (torch.zeros(0, 72), torch.zeros(0, 24, 3, 3)):
         empty = smpl(betas=torch.zeros(0, 10), pose=pose, transl=torch.zeros(0, 3))
