@@ -6,7 +6,7 @@ translation: ``mesh_recovery.apis.onnx_export.ExportableMesh``) and the bare
 ResNet-50 backbone (on normalised crops) are timed on the same random 224 x 224
 crops: per-image latency at batch 1 and throughput at batch 32. PyTorch runs
 under ``torch.no_grad`` (so SMPL takes its fast CPU path at batch 32); the
-onnxruntime models are the exported graphs (the SMPL plain path, see
+onnxruntime models are the exported graphs (SMPL's reference path, see
 docs/deployment.md). Calls alternate between the variants round by round so
 that load from other processes hits them alike; the minimum over rounds is kept
 (medians printed too).

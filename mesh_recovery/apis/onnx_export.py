@@ -6,12 +6,13 @@ the backbone, the head, and the SMPL layer, in float32. Two things differ from
 
 - the backbone runs in float32 even where the config asks for bfloat16
   autocast (onnxruntime's CPU kernels are float32);
-- the SMPL layer is traced on its plain path, the one it takes with autograd
-  (chunks concatenated, one gather). Its no-autograd CPU path for batches of
-  32 or more writes chunks into a preallocated buffer, calls a private oneDNN
-  kernel and transposes with OpenCV: neither has an ONNX form, and the plain
-  path gives the same numbers. The tracing batch (2) is below that threshold,
-  and the graph has a dynamic batch dimension.
+- the SMPL layer is traced on its reference path (``lbs`` in
+  ``mesh_recovery/body_models/lbs.py``), with its CPU fast path switched off
+  (``SMPL.fast_cpu = False`` while exporting). The fast path (batches of 32 or
+  more without autograd, ``fast_cpu_body.py``) writes chunks into a
+  preallocated buffer, calls a private oneDNN kernel and transposes with
+  OpenCV: none of these has an ONNX form, and the reference gives the same
+  numbers. The graph has a dynamic batch dimension.
 
 The TorchScript-based exporter (``torch.onnx.export(..., dynamo=False)``) is
 used: it turns every torch operator into ONNX or names the one it cannot, and
@@ -32,7 +33,7 @@ from .exportable_mesh import OUTPUT_NAMES, ExportableMesh
 
 INPUT_NAME = 'crops'
 DEFAULT_OPSET = 17
-# Below SMPL's tall-layout batch (32): the trace takes the plain skinning path.
+# The batch of the example crops the graph is traced with (the graph's batch is dynamic).
 TRACE_BATCH = 2
 
 
@@ -53,27 +54,24 @@ class ExportCheck(NamedTuple):
 
 @contextlib.contextmanager
 def float32_export(model: nn.Module) -> Iterator[None]:
-    """Eval mode, float32 backbone (no autocast) and the SMPL plain path while inside.
-
-    The plain path is the autograd one, so gradients are enabled and the
-    parameters require them while tracing; nothing is trained.
-    """
-    backbone = model.backbone
+    """Eval mode, float32 backbone (no autocast), SMPL's reference path and no autograd while inside."""
+    backbone, body = model.backbone, model.smpl
     previous = getattr(backbone, 'autocast_dtype', None)
+    fast_cpu = getattr(body, 'fast_cpu', None)
     was_training = model.training
-    requires = [p.requires_grad for p in model.parameters()]
     try:
         if hasattr(backbone, 'autocast_dtype'):
             backbone.autocast_dtype = None
+        if fast_cpu is not None:
+            body.fast_cpu = False
         model.eval()
-        model.requires_grad_(True)
-        with torch.enable_grad():
+        with torch.no_grad():
             yield
     finally:
         if hasattr(backbone, 'autocast_dtype'):
             backbone.autocast_dtype = previous
-        for param, flag in zip(model.parameters(), requires):
-            param.requires_grad_(flag)
+        if fast_cpu is not None:
+            body.fast_cpu = fast_cpu
         model.train(was_training)
 
 
