@@ -92,7 +92,8 @@ def test_loss_terms_are_hmr2s_sums_and_weights():
     pred_2d = project_to_crop(joints, cam, 5000.0, 256) / 2
     expected_2d = (gt_2d[..., 2:] * (pred_2d - gt_2d[..., :2] / 2).abs()).sum()
     pelvis = 14
-    expected_3d = (gt_3d[..., 3:] * ((joints - joints[:, [pelvis]]) - (gt_3d[..., :3] - gt_3d[:, [pelvis], :3])).abs()).sum()
+    error_3d = (joints - joints[:, [pelvis]]) - (gt_3d[..., :3] - gt_3d[:, [pelvis], :3])
+    expected_3d = (gt_3d[..., 3:] * error_3d.abs()).sum()
     eye = torch.eye(3)
     torch.testing.assert_close(losses['loss_keypoints_2d'], 0.01 * expected_2d)
     torch.testing.assert_close(losses['loss_keypoints_3d'], 0.05 * expected_3d)

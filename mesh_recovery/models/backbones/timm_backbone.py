@@ -3,7 +3,6 @@ import os.path as osp
 from typing import Dict, Optional, Tuple
 
 import torch
-import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mesh_recovery.registry import MODELS
