@@ -12,7 +12,7 @@ QUICKSTART = 'configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py'
 
 @pytest.fixture(scope='session')
 def synthetic_data_dir(tmp_path_factory):
-    """16 training images, 8 test images and a 200-pose prior, generated once per session."""
+    """16 training images, 8 test images of each protocol and a 200-pose prior, generated once per session."""
     from mesh_recovery.synthetic.dataset_writer import SyntheticDatasetWriter
     out_dir = tmp_path_factory.mktemp('synthetic_data')
     writer = SyntheticDatasetWriter(str(REPO / 'models/free_body/body_model.npz'),
@@ -20,6 +20,8 @@ def synthetic_data_dir(tmp_path_factory):
                                     seed=0, num_workers=1)
     writer.write_train(16)
     writer.write_test(8)
+    writer.write_pw3d_test(8)
+    writer.write_mpi_inf_3dhp_test(8)
     writer.write_prior(200)
     return out_dir
 
