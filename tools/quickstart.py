@@ -7,7 +7,9 @@
 3. trains configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py;
 4. evaluates the last checkpoint with ``--eval=joint_error`` and prints MPJPE /
    MPJPE-PA beside a mean-pose baseline (the mean parameters predicted for every
-   image) on the same test set;
+   image) on the same test set, then the same checkpoint with 3DPW's protocol
+   (gendered ground truth; MPJPE, MPJPE-PA, PVE) on the 3DPW-like test set,
+   beside its mean-pose baseline;
 5. writes a contact sheet of predictions on test images and a plot of the
    training losses into the work dir (``test_contact_sheet.png``,
    ``training_losses.png``) and prints their paths.
@@ -24,6 +26,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 CONFIG = 'configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py'
+# The same model scored with 3DPW's protocol on the 3DPW-like synthetic set.
+PW3D_CONFIG = 'configs/mesh/hmr/hmr_resnet18_synthetic_pw3d.py'
 DATA_DIR = 'data/synthetic'
 FREE_BODY = 'models/free_body'
 
@@ -34,6 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--num-train', type=int, default=4000, help='synthetic training images')
     parser.add_argument('--num-test', type=int, default=500, help='synthetic test images')
     parser.add_argument('--num-prior', type=int, default=20000, help='poses in the adversarial prior')
+    parser.add_argument('--num-pw3d-test', type=int, default=300,
+                        help='synthetic 3DPW-like test images (gendered ground truth, MPJPE / MPJPE-PA / PVE)')
     parser.add_argument('--epochs', type=int, default=None, help='override the config\'s max_epochs')
     parser.add_argument('--data-dir', default=DATA_DIR, help='synthetic data folder (used by every step)')
     return parser.parse_args(argv)
@@ -48,15 +54,19 @@ def load_tool(name: str):
 
 
 def ensure_synthetic_data(args) -> None:
+    """Generate the synthetic files that are missing (an older data folder gets only the new ones)."""
     ann_dir = osp.join(args.data_dir, 'mesh_annotation_files')
-    names = ('synthetic_train', 'synthetic_test', 'synthetic_mosh')
-    if all(osp.isfile(osp.join(ann_dir, f'{n}.npz')) for n in names):
+    wanted = (('synthetic_train', '--num-train', args.num_train), ('synthetic_test', '--num-test', args.num_test),
+              ('synthetic_mosh', '--num-prior', args.num_prior),
+              ('synthetic_3dpw_test', '--num-pw3d-test', args.num_pw3d_test))
+    missing = [(flag, num) for name, flag, num in wanted if not osp.isfile(osp.join(ann_dir, f'{name}.npz'))]
+    if not missing:
         print(f'[quickstart] using the synthetic data in {args.data_dir}', flush=True)
         return
     print(f'[quickstart] generating synthetic data in {args.data_dir} ...', flush=True)
-    load_tool('make_synthetic_data').main([
-        '--out-dir', args.data_dir, '--num-train', str(args.num_train), '--num-test', str(args.num_test),
-        '--num-prior', str(args.num_prior)])
+    counts = dict(missing)
+    options = [item for _, flag, _ in wanted for item in (flag, str(counts.get(flag, 0)))]
+    load_tool('make_synthetic_data').main(['--out-dir', args.data_dir, *options])
 
 
 def mean_pose_baseline(config: str, data_dir: str) -> dict:
@@ -90,6 +100,32 @@ def print_comparison(model: dict, baseline: dict) -> None:
     print(f'{"trained model":<22}{model["MPJPE"]:>10.2f}{model["MPJPE-PA"]:>10.2f}')
     ratio = model['MPJPE-PA'] / baseline['MPJPE-PA']
     print(f'MPJPE-PA ratio model / baseline = {ratio:.3f} (target <= 0.6)', flush=True)
+
+
+def evaluate_pw3d_like(checkpoint: str, data_dir: str, work_dir: str) -> tuple:
+    """3DPW's protocol (gendered ground truth, MPJPE / MPJPE-PA / PVE) on the 3DPW-like set, and its baseline.
+
+    Returns:
+        ``(model metrics, mean-pose baseline metrics)``, both in mm.
+    """
+    from mesh_recovery.evaluation import PW3DError
+    from mesh_recovery.evaluation.mean_pose_baseline import mean_pose_baseline as score_mean_pose
+    metrics = load_tool('test').main([PW3D_CONFIG, checkpoint, '--work-dir', osp.join(work_dir, 'pw3d'),
+                                      '--cfg-options', f'test_dataloader.dataset.data_root={data_dir}',
+                                      f'val_dataloader.dataset.data_root={data_dir}'])
+    baseline = score_mean_pose(PW3DError(smpl_path=FREE_BODY, gt_gender='gendered'),
+                               osp.join(data_dir, 'mesh_annotation_files', 'synthetic_3dpw_test.npz'),
+                               osp.join(FREE_BODY, 'mean_params.npz'))
+    return metrics, baseline
+
+
+def print_pw3d_comparison(model: dict, baseline: dict) -> None:
+    keys = ('MPJPE', 'MPJPE-PA', 'PVE')
+    print('\n[quickstart] 3DPW protocol on the synthetic 3DPW-like test set (mm, gendered ground truth)')
+    print(f'{"":<22}' + ''.join(f'{k:>10}' for k in keys))
+    for name, figures in (('mean-pose baseline', baseline), ('trained model', model)):
+        print(f'{name:<22}' + ''.join(f'{figures[k]:>10.2f}' for k in keys))
+    print(f'PVE ratio model / baseline = {model["PVE"] / baseline["PVE"]:.3f}', flush=True)
 
 
 def write_pictures(config: str, checkpoint: str, data_dir: str, work_dir: str, num_samples: int = 12) -> dict:
@@ -142,6 +178,7 @@ def main(argv=None) -> None:
                                       '--out', osp.join(args.work_dir, 'results.pkl'),
                                       '--cfg-options', *data_root_options(args.data_dir)])
     print_comparison(metrics, mean_pose_baseline(CONFIG, args.data_dir))
+    print_pw3d_comparison(*evaluate_pw3d_like(checkpoint, args.data_dir, args.work_dir))
     write_pictures(CONFIG, checkpoint, args.data_dir, args.work_dir)
     print(f'[quickstart] done in {(time.perf_counter() - start) / 60:.1f} min', flush=True)
 

@@ -70,7 +70,8 @@ val_dataloader = test_dataloader
 test_evaluator = dict(type='JointError')
 val_evaluator = test_evaluator
 
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=20)
+# Validation every 10 epochs keeps the checkpoint with the lowest MPJPE-PA (best_MPJPE-PA_epoch_N.pth).
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=20, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -83,4 +84,4 @@ param_scheduler = dict(
     generator=[dict(type='MultiStepLR', milestones=[17], gamma=0.1, by_epoch=True)],
     discriminator=[dict(type='MultiStepLR', milestones=[17], gamma=0.1, by_epoch=True)])
 
-default_hooks = dict(logger=dict(type='LoggerHook', interval=20))
+default_hooks = dict(logger=dict(type='LoggerHook', interval=20), checkpoint=dict(save_best='MPJPE-PA'))
