@@ -34,6 +34,13 @@ def test_quickstart_data_dir_reaches_the_training_and_test_steps(tmp_path, monke
     monkeypatch.setattr(quickstart, 'load_tool', lambda name: FakeTest)
     monkeypatch.setattr(quickstart, 'mean_pose_baseline', lambda config, data_dir: calls.setdefault('base', data_dir))
     monkeypatch.setattr(quickstart, 'print_comparison', lambda *a: None)
+    if hasattr(quickstart, 'evaluate_pw3d_like'):  # the 3DPW-like step passes data_dir on itself
+        def fake_pw3d(ckpt, data_dir, work):
+            calls['pw3d'] = data_dir
+            return ()
+
+        monkeypatch.setattr(quickstart, 'evaluate_pw3d_like', fake_pw3d)
+        monkeypatch.setattr(quickstart, 'print_pw3d_comparison', lambda *a: None)
     monkeypatch.setattr(quickstart, 'write_pictures',
                         lambda config, ckpt, data_dir, work: calls.setdefault('pics', ckpt))
     data_dir = tmp_path / 'my_data'
@@ -44,6 +51,7 @@ def test_quickstart_data_dir_reaches_the_training_and_test_steps(tmp_path, monke
     assert 'train_cfg.max_epochs=1' in calls['train']
     assert calls['test'][1] == str(tmp_path / 'work' / 'epoch_1.pth')  # relative pointer resolved
     assert calls['base'] == str(data_dir)
+    assert calls.get('pw3d', str(data_dir)) == str(data_dir)
 
 
 def test_smpl_with_a_batch_of_zero_returns_empty_outputs():
