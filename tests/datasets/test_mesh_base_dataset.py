@@ -4,6 +4,7 @@ import pytest
 
 from mesh_recovery.datasets import MeshBaseDataset, MeshH36MDataset, MoshDataset
 from mesh_recovery.registry import DATASETS
+from mesh_recovery.utils.errors import BadFileError
 
 from dataset_helpers import H36M_NAMES, write_spin_npz
 
@@ -70,7 +71,7 @@ def test_h36m_evaluate_joint_error(fixtures_dir):
 def test_missing_required_key_names_file_and_keys(tmp_path):
     path = tmp_path / 'broken.npz'
     np.savez(path, imgname=np.array(['a.jpg']), scale=np.ones(1), part=np.zeros((1, 24, 3)))
-    with pytest.raises(KeyError) as err:
+    with pytest.raises(BadFileError) as err:
         MeshBaseDataset(str(path))
     message = str(err.value)
     assert 'broken.npz' in message and "['center']" in message and "'part'" in message and "'scale'" in message
@@ -154,5 +155,5 @@ def test_mosh_theta_layout(fixtures_dir):
 def test_mosh_missing_key(tmp_path):
     path = tmp_path / 'mosh.npz'
     np.savez(path, pose=np.zeros((2, 72)))
-    with pytest.raises(KeyError, match=r"mosh.npz.*\['shape'\].*\['pose'\]"):
+    with pytest.raises(BadFileError, match=r"mosh.npz.*\['shape'\].*\['pose'\]"):
         MoshDataset(str(path))
