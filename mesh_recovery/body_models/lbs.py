@@ -79,7 +79,7 @@ def lbs(betas: Tensor, rotmats: Tensor, v_template: Tensor, shapedirs: Tensor, p
     blended = affines.reshape(batch, num_joints, 12).transpose(1, 2) @ lbs_weights.t()
     v_homogeneous = torch.cat([v_posed, v_posed.new_ones(v_posed.shape[:2] + (1, ))], dim=-1)
     vertices = (blended.view(batch, 3, 4, -1) * v_homogeneous.transpose(1, 2).unsqueeze(1)).sum(2)
-    vertices = vertices.transpose(1, 2)  # (B, V, 3)
+    vertices = vertices.transpose(1, 2).contiguous()  # (B, V, 3)
     return vertices, world_pos_t
 
 
