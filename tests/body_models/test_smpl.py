@@ -163,7 +163,10 @@ FREE_BODY = Path(__file__).resolve().parents[2] / 'models' / 'free_body'
 @pytest.mark.skipif(not (FREE_BODY / 'body_model.npz').is_file(), reason='free body model not built')
 def test_free_body_model_loads_through_the_same_loader():
     model = SMPL(str(FREE_BODY), joints_regressor=str(FREE_BODY / 'joints_regressor_spin24.npy'))
-    assert model.model_paths == {'neutral': str(FREE_BODY / 'body_model.npz')}
+    # The folder holds the neutral model and its male and female variants (docs/body_models.md).
+    assert model.model_paths == {'neutral': str(FREE_BODY / 'body_model.npz'),
+                                 'male': str(FREE_BODY / 'body_model_male.npz'),
+                                 'female': str(FREE_BODY / 'body_model_female.npz')}
     assert model.num_vertices == 13348 and not model.models['neutral'].has_posedirs
     template = np.load(FREE_BODY / 'body_model.npz')['v_template']
     out = model(torch.zeros(1, 10), torch.zeros(1, 72))
