@@ -291,22 +291,28 @@ def load_pretrained(model: nn.Module, filename: str, allow_missing: Sequence[str
     bad_unexpected = [k for k in unexpected
                       if not (_matches(k, allow_unexpected) or (k in expected and _matches(k, allow_missing)))]
     if bad_missing or bad_unexpected:
-        shapes = [f'{k}: {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
-                  for k in bad_unexpected if k in expected]
-        problems = []
-        if bad_missing:
-            problems.append(f'{len(bad_missing)} model tensors would stay initialised '
-                            f'[{_by_module(bad_missing)}]: {_list(bad_missing)}')
-        if bad_unexpected:
-            problems.append(f'{len(bad_unexpected)} checkpoint tensors would go unused '
-                            f'[{_by_module(bad_unexpected)}]: {_list(bad_unexpected)}')
-        if shapes:
-            problems.append(f'shape mismatch: {_list(shapes)}')
-        raise CheckpointMismatchError(
-            f'load_from={filename} does not fit {type(module).__name__}: ' + '; '.join(problems)
-            + '. Check that the config (backbone depth, head, discriminator) matches the checkpoint, or say '
-            "which parts may differ, e.g. load_from_cfg = dict(allow_missing=['mesh_head'], "
-            "allow_unexpected=['discriminator']).")
+        raise _fit_error(filename, type(module).__name__, bad_missing, bad_unexpected, state_dict, expected)
     module.load_state_dict(usable, strict=False)
     extras = {k: v for k, v in checkpoint.items() if k != 'state_dict'} if 'state_dict' in checkpoint else {}
     return PretrainedLoadReport(len(usable), dropped_aliases, dropped_smpl, missing, unexpected, extras)
+
+
+def _fit_error(filename: str, model_name: str, bad_missing: List[str], bad_unexpected: List[str],
+               state_dict: Mapping[str, torch.Tensor],
+               expected: Mapping[str, torch.Tensor]) -> CheckpointMismatchError:
+    shapes = [f'{k}: {tuple(state_dict[k].shape)} vs model {tuple(expected[k].shape)}'
+              for k in bad_unexpected if k in expected]
+    problems = []
+    if bad_missing:
+        problems.append(f'{len(bad_missing)} model tensors would stay initialised '
+                        f'[{_by_module(bad_missing)}]: {_list(bad_missing)}')
+    if bad_unexpected:
+        problems.append(f'{len(bad_unexpected)} checkpoint tensors would go unused '
+                        f'[{_by_module(bad_unexpected)}]: {_list(bad_unexpected)}')
+    if shapes:
+        problems.append(f'shape mismatch: {_list(shapes)}')
+    return CheckpointMismatchError(
+        f'load_from={filename} does not fit {model_name}: ' + '; '.join(problems)
+        + '. Check that the config (backbone depth, head, discriminator) matches the checkpoint, or say '
+        "which parts may differ, e.g. load_from_cfg = dict(allow_missing=['mesh_head'], "
+        "allow_unexpected=['discriminator']).")
