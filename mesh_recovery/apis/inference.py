@@ -24,6 +24,7 @@ from mmengine.registry import DefaultScope
 
 from mesh_recovery.datasets.pipeline import build_pipeline
 from mesh_recovery.datasets.seeding import AUG_SEED_KEY
+from mesh_recovery.datasets.transforms import LoadImageFromFile, PackMeshInputs
 from mesh_recovery.geometry.camera import weak_perspective_to_translation
 from mesh_recovery.registry import MODELS
 from mesh_recovery.utils.errors import MissingFileError
@@ -182,8 +183,11 @@ def _test_pipeline(model: torch.nn.Module) -> Tuple[Optional[Callable], List[Cal
     if pipeline is None:
         pipeline = [dict(type='MeshAffine', img_res=model.img_res), dict(type='PackMeshInputs')]
     transforms = build_pipeline(copy.deepcopy(list(pipeline)))
-    loaders = [t for t in transforms if type(t).__name__ == 'LoadImageFromFile']
-    rest = [t for t in transforms if type(t).__name__ != 'LoadImageFromFile']
+    for transform in transforms:
+        if isinstance(transform, PackMeshInputs):
+            transform.with_gt = False  # images without annotations: no ground truth to pack
+    loaders = [t for t in transforms if isinstance(t, LoadImageFromFile)]
+    rest = [t for t in transforms if not isinstance(t, LoadImageFromFile)]
     return (loaders[0] if loaders else None), rest
 
 
@@ -213,10 +217,7 @@ def _crop_inputs(img: np.ndarray, path: Optional[str], centers: np.ndarray, scal
     for i, (center, scale) in enumerate(zip(centers, scales)):
         results = dict(
             img=img, img_path=path, img_shape=img.shape[:2], ori_shape=img.shape[:2],
-            center=center.astype(np.float32), scale=np.float32(scale), rotation=np.float32(0.0),
-            keypoints_2d=np.zeros((24, 3), np.float32), keypoints_3d=np.zeros((24, 4), np.float32),
-            pose=np.zeros(72, np.float32), betas=np.zeros(10, np.float32), has_smpl=np.float32(0.0),
-            gender=np.int64(-1), sample_idx=i)
+            center=center.astype(np.float32), scale=np.float32(scale), rotation=np.float32(0.0), sample_idx=i)
         results[AUG_SEED_KEY] = (0, 0, 0, i)
         for transform in transforms:
             results = transform(results)

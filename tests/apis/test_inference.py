@@ -230,3 +230,19 @@ def test_obj_reader_handles_slashes_and_relative_indices_and_names_bad_lines(tmp
         load_obj(str(path))
     with pytest.raises(ValueError, match=r'\(F, 3\)'):
         save_obj(str(tmp_path / 'b.obj'), np.zeros((3, 3)), np.array([[0.0, 1.0, 2.0]]))
+
+
+def test_inference_packs_no_invented_ground_truth(model, image, monkeypatch):
+    """The crops fed to the model carry the box and the camera only, never zero-filled annotations."""
+    import mesh_recovery.apis.inference as inference
+    packed = []
+    original = inference._predict
+
+    def spy(model_, samples, batch_size):
+        packed.extend(samples)
+        return original(model_, samples, batch_size)
+
+    monkeypatch.setattr(inference, '_predict', spy)
+    inference_model(model, image, np.array([[10.0, 20.0, 80.0, 120.0]]))
+    assert packed and set(packed[0]['data_samples']) == {'center', 'scale', 'sample_idx', 'ori_shape',
+                                                         'focal_length'}

@@ -295,3 +295,12 @@ def test_packing_refuses_a_flip_that_was_never_applied(fixtures_dir):
     sample = MeshRandomFlip.flip(_fixture_sample(fixtures_dir, 2))
     with pytest.raises(ValueError, match='put MeshAffine after MeshRandomFlip'):
         PackMeshInputs()(sample)
+
+
+def test_packing_without_ground_truth_needs_only_the_box(fixtures_dir):
+    sample = MeshAffine(224)(_fixture_sample(fixtures_dir, 2))
+    box_only = {k: sample[k] for k in ('img', 'center', 'scale', 'sample_idx', 'ori_shape')}
+    packed = PackMeshInputs(with_gt=False)(dict(box_only))
+    assert set(packed['data_samples']) == {'center', 'scale', 'sample_idx', 'ori_shape', 'focal_length'}
+    with pytest.raises(KeyError, match='keypoints_2d'):
+        PackMeshInputs()(dict(box_only))

@@ -29,8 +29,8 @@ class MeshAffine(BaseTransform):
     the image (``img_pending_affine``, e.g. :class:`MeshRandomFlip`'s mirror) is
     composed into the same warp and removed.
 
-    Required keys: ``img`` (H, W, C), ``center`` (2,) px, ``scale`` (),
-    ``keypoints_2d`` (24, 3) px; optional ``rotation`` () degrees (default 0),
+    Required keys: ``img`` (H, W, C), ``center`` (2,) px, ``scale`` ();
+    optional ``keypoints_2d`` (24, 3) px, ``rotation`` () degrees (default 0),
     ``keypoints_3d`` (24, 4), ``pose`` (72,), ``img_pending_affine`` (3, 3).
     Modified keys: ``img`` -> (img_res, img_res, C); ``keypoints_2d`` ->
     normalised; ``keypoints_3d`` and ``pose`` rotated; ``img_shape``.
@@ -57,11 +57,12 @@ class MeshAffine(BaseTransform):
         results['img_shape'] = (res, res)
         results['crop_matrix'] = matrix.astype(np.float32)
 
-        keypoints_2d = np.array(results['keypoints_2d'], dtype=np.float32, copy=True)
-        crop_px = affine_transform_points(keypoints_2d[:, :2].astype(np.float64), matrix)
-        keypoints_2d[:, :2] = 2.0 * crop_px / res - 1.0
-        keypoints_2d[keypoints_2d[:, 2] <= 0, :2] = 0.0
-        results['keypoints_2d'] = keypoints_2d
+        if 'keypoints_2d' in results:  # absent at inference on images without annotations
+            keypoints_2d = np.array(results['keypoints_2d'], dtype=np.float32, copy=True)
+            crop_px = affine_transform_points(keypoints_2d[:, :2].astype(np.float64), matrix)
+            keypoints_2d[:, :2] = 2.0 * crop_px / res - 1.0
+            keypoints_2d[keypoints_2d[:, 2] <= 0, :2] = 0.0
+            results['keypoints_2d'] = keypoints_2d
 
         if rotation != 0.0:
             if 'keypoints_3d' in results:

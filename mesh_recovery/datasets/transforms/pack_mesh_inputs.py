@@ -7,14 +7,16 @@ from mmcv.transforms import BaseTransform
 
 from mesh_recovery.registry import TRANSFORMS
 
-# results key -> (data_samples key, dtype, shape)
-_FIELDS = (
+# results key -> (data_samples key, dtype, shape): the annotation, then the box every sample has.
+_GT_FIELDS = (
     ('keypoints_2d', 'gt_keypoints_2d', torch.float32, (24, 3)),
     ('keypoints_3d', 'gt_keypoints_3d', torch.float32, (24, 4)),
     ('pose', 'gt_pose', torch.float32, (72, )),
     ('betas', 'gt_betas', torch.float32, (10, )),
     ('has_smpl', 'has_smpl', torch.float32, ()),
     ('gender', 'gender', torch.int64, ()),
+)
+_BOX_FIELDS = (
     ('center', 'center', torch.float32, (2, )),
     ('scale', 'scale', torch.float32, ()),
     ('sample_idx', 'sample_idx', torch.int64, ()),
@@ -41,7 +43,19 @@ class PackMeshInputs(BaseTransform):
     ``has_smpl``, ``gender``, ``center``, ``scale``, ``sample_idx``) and
     ``ori_shape`` (set by ``LoadImageFromFile``); optional ``focal_length`` ().
     Added keys: ``inputs``, ``data_samples`` (the result holds only these).
+
+    Args:
+        with_gt: Pack the annotation fields (training and evaluation). False
+            for inference on images without annotations: only the box fields
+            and the camera are required and packed, so no ground truth has to
+            be invented.
     """
+
+    def __init__(self, with_gt: bool = True) -> None:
+        self.with_gt = bool(with_gt)
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(with_gt={self.with_gt})'
 
     def transform(self, results: dict) -> Dict[str, object]:
         if 'img_pending_affine' in results:
@@ -54,11 +68,12 @@ class PackMeshInputs(BaseTransform):
                              f'{img.shape} {img.dtype} for {results.get("img_path")}')
         # A (3, H, W) view: the batch stack in default_collate makes the one copy needed.
         inputs = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)
-        missing = [src for src, *_ in _FIELDS if src not in results]
+        fields = (_GT_FIELDS if self.with_gt else ()) + _BOX_FIELDS
+        missing = [src for src, *_ in fields if src not in results]
         if missing:
             raise KeyError(f'{type(self).__name__} needs {missing}; the sample has {sorted(results)}')
         data_samples = {}
-        for src, dst, dtype, shape in _FIELDS:
+        for src, dst, dtype, shape in fields:
             value = torch.as_tensor(np.asarray(results[src]), dtype=dtype)
             if tuple(value.shape) != shape:
                 raise ValueError(f'{src!r} must have shape {shape}, got {tuple(value.shape)} '
