@@ -28,6 +28,12 @@ def _field(sample: Any, key: str) -> Any:
                    f'({type(sample).__name__}) has only {present}')
 
 
+def _batch_field(data_batch: Any, key: str) -> Any:
+    """``data_batch['data_samples'][key]`` (batched, ``(B, ...)``) when the loader's batch has it, else None."""
+    samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
+    return samples.get(key) if isinstance(samples, dict) else None
+
+
 def _to_numpy(value: Any) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
@@ -48,10 +54,11 @@ class JointError(BaseMetric):
     Inputs are in metres; results are reported in millimetres.
 
     The estimator's prediction for each sample must be a dict (or a data
-    element) holding both ``'keypoints_3d'``, the ``(J, 3)`` predicted joints
-    in ``keypoint_order`` (metres), and ``'gt_keypoints_3d'``, the ``(J, 4)``
-    ground-truth joints ``(x, y, z, visibility)`` copied from the annotation
-    (``S`` in SPIN files, metres). The metric reads nothing else.
+    element) holding ``'keypoints_3d'``, the ``(J, 3)`` predicted joints in
+    ``keypoint_order`` (metres). The ground truth, ``(J, 4)`` joints
+    ``(x, y, z, visibility)`` (``S`` in SPIN files, metres), is read from the
+    loader's batch (``gt_keypoints_3d``); called without a batch, the metric
+    reads it from each prediction's ``'gt_keypoints_3d'`` instead.
 
     Args:
         joint_names: Names of the joints to score, in ``keypoint_order``'s naming.
@@ -88,7 +95,9 @@ class JointError(BaseMetric):
                              f'{list(joint_names)}') from err
 
     def _read(self, sample: Any, key: str, width: int) -> np.ndarray:
-        value = _to_numpy(_field(sample, key))
+        return self._check(_to_numpy(_field(sample, key)), key, width)
+
+    def _check(self, value: np.ndarray, key: str, width: int) -> np.ndarray:
         expected = (self.num_keypoints, width)
         if value.shape != expected:
             raise ValueError(f'JointError expects {key!r} of shape {expected} (joints in '
@@ -99,20 +108,24 @@ class JointError(BaseMetric):
         """Store the scored joints of each sample of a batch.
 
         Args:
-            data_batch: The batch from the data loader (unused: the ground
-                truth travels in the predictions).
+            data_batch: The batch from the data loader; its
+                ``data_samples['gt_keypoints_3d']`` ``(B, J, 4)`` (metres) is
+                the ground truth.
             data_samples: The estimator's predictions, one per sample, each
-                with ``'keypoints_3d'`` ``(J, 3)`` and ``'gt_keypoints_3d'``
-                ``(J, 4)`` (metres).
+                with ``'keypoints_3d'`` ``(J, 3)``; only where the batch has no
+                ground truth (a metric called on its own, mmpose style) is it
+                read from ``'gt_keypoints_3d'`` ``(J, 4)`` of each prediction.
 
         Raises:
             KeyError: A sample lacks one of the two keys (the message lists
                 the keys it has).
             ValueError: An array has the wrong shape.
         """
-        for sample in data_samples:
+        batch_gt = _batch_field(data_batch, GT_KEY)
+        for index, sample in enumerate(data_samples):
             pred_3d = self._read(sample, PRED_KEY, 3)
-            gt_3d = self._read(sample, GT_KEY, 4)
+            gt_3d = self._read(sample, GT_KEY, 4) if batch_gt is None else self._check(_to_numpy(batch_gt[index]),
+                                                                                      GT_KEY, 4)
             self.results.append({
                 'pred_keypoints_3d': pred_3d[self.joint_indices],
                 'gt_keypoints_3d': gt_3d[self.joint_indices, :3],

@@ -26,16 +26,16 @@ def default_h36m_regressor(smpl_path: str) -> str:
 
 
 def sample_field(data_batch: Any, data_samples: Sequence[Any], key: str, metric: str) -> torch.Tensor:
-    """``key`` for a batch: from the predictions when they carry it, else from the batch's data samples.
+    """``key`` for a batch: from the loader's batch, else (a metric called on its own) from the predictions.
 
     Raises:
         KeyError: Neither holds ``key``.
     """
-    if data_samples and all(isinstance(s, dict) and key in s for s in data_samples):
-        return torch.stack([torch.as_tensor(np.asarray(s[key])) for s in data_samples])
     batch_samples = data_batch.get('data_samples') if isinstance(data_batch, dict) else None
     if isinstance(batch_samples, dict) and key in batch_samples:
         return torch.as_tensor(batch_samples[key])
+    if data_samples and all(isinstance(s, dict) and key in s for s in data_samples):
+        return torch.stack([torch.as_tensor(np.asarray(s[key])) for s in data_samples])
     have = sorted(batch_samples) if isinstance(batch_samples, dict) else []
     raise KeyError(f'{metric} needs {key!r} for every sample, in the predictions or in '
                    f"data_batch['data_samples'] (which has {have}); the dataset's PackMeshInputs "

@@ -126,3 +126,18 @@ def test_built_from_registry_and_by_an_evaluator(gt_joints):
     pred[0, 18] += [0.0, 0.0, 0.1]  # the H36M head (scored) off by 100 mm
     evaluator.process([dict(keypoints_3d=p, gt_keypoints_3d=g) for p, g in zip(pred, gt_joints)])
     assert evaluator.evaluate(4)['MPJPE'] == pytest.approx(100.0 / 56, rel=1e-9)
+
+
+def test_ground_truth_comes_from_the_batch():
+    """Under the runner the metric reads the loader's batch; predictions need carry no ground truth."""
+    rng = np.random.default_rng(3)
+    gt = np.concatenate([rng.normal(size=(2, 24, 3)), np.ones((2, 24, 1))], axis=2)
+    pred = gt[:, :, :3] + 0.01 * rng.normal(size=(2, 24, 3))
+    from_batch = JointError()
+    from_batch.process({'data_samples': {'gt_keypoints_3d': torch.from_numpy(gt)}},
+                       [dict(keypoints_3d=p) for p in pred])
+    alone = JointError()
+    alone.process({}, [dict(keypoints_3d=p, gt_keypoints_3d=g) for p, g in zip(pred, gt)])
+    assert from_batch.compute_metrics(from_batch.results) == pytest.approx(alone.compute_metrics(alone.results))
+    with pytest.raises(KeyError, match='gt_keypoints_3d'):
+        JointError().process({}, [dict(keypoints_3d=p) for p in pred])
