@@ -26,6 +26,8 @@ from mmengine.model import is_model_wrapper
 from mesh_recovery.utils.errors import BadFileError, UserError
 from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, require_file, short_reason
 
+from .checkpoint_setup import setup_checkpoint_loading
+
 # mmpose alias prefix -> canonical prefix.
 MMPOSE_ALIASES: Tuple[Tuple[str, str], ...] = (('generator.0.', 'backbone.'), ('generator.1.', 'mesh_head.'))
 # Keys of the SMPL layer that the checkpoint carries and our model reloads from disk.
@@ -70,6 +72,7 @@ def read_checkpoint(filename: str, map_location: str = 'cpu', check_finite: bool
     filename = os.fspath(filename)
     require_file(filename, 'checkpoint', _CHECKPOINT_HINT)
     try:
+        setup_checkpoint_loading()
         checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         if 'Unsupported global' not in str(exc) and 'GLOBAL' not in str(exc):

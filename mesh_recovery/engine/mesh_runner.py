@@ -25,6 +25,7 @@ from mesh_recovery.registry import RUNNERS
 from mesh_recovery.utils.errors import BadValueError, UserError
 
 from .checkpoint import load_pretrained
+from .checkpoint_setup import setup_checkpoint_loading
 from .resume import resolve_resume_checkpoint
 from .startup_checks import check_crop_resolution, check_dataset_joints, check_feature_channels
 
@@ -50,6 +51,8 @@ class MeshRunner(Runner):
     """
 
     def __init__(self, *args, **kwargs) -> None:
+        # Resume and load_from read checkpoints weights-only, with mmengine's logging objects allowed.
+        setup_checkpoint_loading()
         cfg = kwargs.get('cfg')
         if cfg is not None:
             check_crop_resolution(cfg)

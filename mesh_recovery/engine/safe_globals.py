@@ -14,8 +14,9 @@ off, this module allows exactly those objects:
 - ``getattr`` replaced by a function that only returns HistoryBuffer's four
   statistics methods and refuses anything else.
 
-:func:`register_checkpoint_safe_globals` runs when ``mesh_recovery.engine`` is
-imported (the Runner imports it through the registries' ``locations``).
+:func:`register_checkpoint_safe_globals` runs in
+:func:`~mesh_recovery.engine.setup_checkpoint_loading` (called by
+``read_checkpoint`` and ``MeshRunner``), not at import.
 """
 import pickle
 from typing import Any, Callable, List, Tuple, Union

@@ -10,9 +10,11 @@ from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
-import mesh_recovery.engine  # noqa: F401  (registers the allow-list)
-from mesh_recovery.engine import read_checkpoint, register_checkpoint_safe_globals
+from mesh_recovery.engine import read_checkpoint, register_checkpoint_safe_globals, setup_checkpoint_loading
 from mesh_recovery.engine.safe_globals import history_buffer_getattr
+
+# mmengine's Runner (not MeshRunner) resumes below: prepare loading explicitly, as its users would.
+setup_checkpoint_loading()
 
 
 class _Points(Dataset):
@@ -125,3 +127,27 @@ def test_getattr_is_limited_to_history_buffer_statistics(tmp_path):
     assert history_buffer_getattr(HistoryBuffer, 'mean') is HistoryBuffer.mean
     with pytest.raises(pickle.UnpicklingError):
         history_buffer_getattr(os, 'system')
+
+
+
+def test_importing_the_package_changes_no_global_state():
+    """Safe globals and mmengine's checkpoint loaders are untouched until setup_checkpoint_loading()."""
+    import subprocess
+    import sys
+    script = (
+        'import torch\n'
+        'from mmengine.runner.checkpoint import CheckpointLoader\n'
+        # torch adds its own classes (DTensor, ...) when its submodules are imported; only others count.
+        'def foreign():\n'
+        '    objs = [g[0] if isinstance(g, tuple) else g for g in torch.serialization.get_safe_globals()]\n'
+        '    return {repr(o) for o in objs if not getattr(o, "__module__", "").startswith("torch")}\n'
+        'before = (foreign(), dict(CheckpointLoader._schemes))\n'
+        'import mesh_recovery, mesh_recovery.engine, mesh_recovery.models, mesh_recovery.datasets\n'
+        'import mesh_recovery.evaluation, mesh_recovery.apis\n'
+        'after = (foreign(), dict(CheckpointLoader._schemes))\n'
+        'assert after == before, (before, after)\n'
+        'mesh_recovery.engine.setup_checkpoint_loading()\n'
+        'assert foreign() > before[0] and CheckpointLoader._schemes[""] is not before[1][""]\n'
+        'print("ok")\n')
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == 'ok', result.stderr[-2000:]

@@ -16,7 +16,7 @@ from fault_tools import QUICKSTART, REPO, fault_data_dir, run_python, tiny_optio
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint
 
-import mesh_recovery.engine  # noqa: F401  (registers the weights-only loader and checkpoint globals)
+from mesh_recovery.engine import setup_checkpoint_loading
 from mesh_recovery.engine.checkpoint import UnsafeCheckpointError
 from mesh_recovery.engine.resume import (NothingToResumeError, remove_stale_temporary_files,
                                          resolve_resume_checkpoint)
@@ -36,6 +36,9 @@ sys.path.insert(0, 'tools')
 import train
 train.main(sys.argv[1:])
 '''
+
+# These tests read mmengine checkpoints with mmengine's own loader (weights-only, logging objects allowed).
+setup_checkpoint_loading()
 
 
 def _save(path, step=1):

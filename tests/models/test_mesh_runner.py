@@ -13,6 +13,10 @@ from mesh_recovery.engine.rng_state_hook import RNGStateHook
 from mesh_recovery.engine.startup_checks import (ConfigConsistencyError, check_crop_resolution,
                                                  check_dataset_joints, check_feature_channels)
 from mesh_recovery.registry import MODELS
+from mesh_recovery.engine import setup_checkpoint_loading  # noqa: E402
+
+# These tests torch.load and resume mmengine checkpoints themselves.
+setup_checkpoint_loading()
 
 OPTIM = dict(
     constructor='MultiOptimWrapperConstructor',

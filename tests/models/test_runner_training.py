@@ -2,6 +2,10 @@
 import pytest
 import torch
 from mmengine.runner import Runner
+from mesh_recovery.engine import setup_checkpoint_loading  # noqa: E402
+
+# These tests torch.load and resume mmengine checkpoints themselves.
+setup_checkpoint_loading()
 
 
 def _runner(model_cfg, dataset, work_dir, max_epochs, resume_from=None):

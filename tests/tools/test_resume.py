@@ -7,8 +7,11 @@ import time
 
 import torch
 
-import mesh_recovery.engine  # noqa: F401  (allows mmengine checkpoint globals in weights-only loads)
+from mesh_recovery.engine import setup_checkpoint_loading
 from conftest import QUICKSTART, REPO, run_tool, tiny_run_options
+
+# These tests torch.load mmengine checkpoints themselves (weights-only, logging objects allowed).
+setup_checkpoint_loading()
 
 
 def final_weights(work_dir):

@@ -5,9 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-import mesh_recovery.engine  # noqa: F401  (allows mmengine checkpoint globals in weights-only loads)
+from mesh_recovery.engine import setup_checkpoint_loading
 
 from conftest import QUICKSTART, REPO, run_tool, tiny_run_options  # noqa: F401  (tests/tools/conftest.py)
+
+# These tests torch.load mmengine checkpoints themselves (weights-only, logging objects allowed).
+setup_checkpoint_loading()
 
 
 def test_train_then_test_with_joint_error_and_out(synthetic_data_dir, tmp_path):
