@@ -16,7 +16,7 @@ What it adds to ``mmengine.runner.Runner`` (everything else is unchanged):
 """
 from typing import Dict, List, Optional, Union
 
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.optim import OptimWrapperDict
 from mmengine.runner import Runner
 
@@ -32,8 +32,8 @@ from .startup_checks import check_crop_resolution, check_dataset_joints, check_f
 # Hooks every run of this project keeps unless its config removes them by name (``None``).
 SAFETY_HOOKS = dict(finite_loss=dict(type='FiniteLossHook'), rng_state=dict(type='RNGStateHook'))
 # mmengine's own defaults for the 'greater'/'less' inference, which an explicit list would replace.
-_MMENGINE_GREATER = ('acc', 'top', 'AR@', 'auc', 'precision', 'mAP', 'mDice', 'mIoU', 'mAcc', 'aAcc')
-_MMENGINE_LESS = ('loss', )
+_MMENGINE_GREATER = tuple(CheckpointHook._default_greater_keys)
+_MMENGINE_LESS = tuple(CheckpointHook._default_less_keys)
 
 
 class ParamSchedulerConfigError(UserError, ValueError):
