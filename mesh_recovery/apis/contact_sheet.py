@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from mesh_recovery.conventions.keypoints import JOINT_ERROR_14, SPIN_24, joint_indices
+from mesh_recovery.datasets.annotation_format import REQUIRED_KEYS
 from mesh_recovery.evaluation.functional import pa_mpjpe
 from mesh_recovery.utils.errors import BadFileError
 from mesh_recovery.utils.files import load_npz
@@ -128,7 +129,7 @@ def make_contact_sheet(model: torch.nn.Module, ann_file: str, img_prefix: str, o
     Returns:
         What was written.
     """
-    ann = load_npz(ann_file, 'annotation file', required=('imgname', 'center', 'scale'))
+    ann = load_npz(ann_file, 'annotation file', required=REQUIRED_KEYS)
     cameras = None if cameras_file is None else load_npz(cameras_file, 'cameras file',
                                                           required=('focal_length', 'principal_point'))
     total = len(ann['imgname'])

@@ -21,35 +21,7 @@ from mmengine.logging import print_log
 from mesh_recovery.utils.errors import BadFileError, BadValueError, MissingFileError, UserError
 from mesh_recovery.utils.files import DECODE_ERRORS, decode_error, load_npy, load_npz, require_file, require_finite
 
-GENDERS = ('neutral', 'male', 'female')
-
-# File names searched, in order, when a directory is given ('body_model*.npz' are the
-# free body model and its male / female variants in models/free_body/).
-_CANDIDATE_NAMES = {
-    'neutral': ('SMPL_NEUTRAL.pkl', 'SMPL_NEUTRAL.npz', 'basicModel_neutral_lbs_10_207_0_v1.0.0.pkl',
-                'basicmodel_neutral_lbs_10_207_0_v1.1.0.pkl', 'body_model.npz'),
-    'male': ('SMPL_MALE.pkl', 'SMPL_MALE.npz', 'basicmodel_m_lbs_10_207_0_v1.0.0.pkl',
-             'basicmodel_m_lbs_10_207_0_v1.1.0.pkl', 'body_model_male.npz'),
-    'female': ('SMPL_FEMALE.pkl', 'SMPL_FEMALE.npz', 'basicModel_f_lbs_10_207_0_v1.0.0.pkl',
-               'basicmodel_f_lbs_10_207_0_v1.1.0.pkl', 'body_model_female.npz'),
-}
-
-_REQUIRED_KEYS = ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights', 'kintree_table', 'f')
-
-_WHERE_FROM = (
-    'Expected layout (as in mmpose 0.x):\n'
-    '  models/smpl/SMPL_NEUTRAL.pkl         (required; SMPL_MALE.pkl / SMPL_FEMALE.pkl optional)\n'
-    '  models/smpl/joints_regressor_cmr.npy\n'
-    '  models/smpl/smpl_mean_params.npz\n'
-    'The SMPL model files are licensed: register at https://smpl.is.tue.mpg.de and download them '
-    'there (the gender-neutral model comes with SMPLify, https://smplify.is.tue.mpg.de); see '
-    'docs/data_preparation.md. Alternatively use the free body model shipped in models/free_body/, '
-    'which needs no download.')
-
-
-_GET_ONE = ('get the SMPL files from smpl.is.tue.mpg.de (see docs/data_preparation.md) or use '
-            'the free body model in models/free_body/')
-
+from .model_files import BODY_MODEL_KEYS, CANDIDATE_NAMES, GENDERS, GET_ONE, WHERE_FROM
 
 class UnsafePickleError(UserError, pickle.UnpicklingError):
     """Raised when a body model pickle references a global outside the allow-list."""
@@ -166,7 +138,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
             f"{self.path}: refusing to load global '{module}.{name}': body model pickles may only "
             'reference numpy arrays, scipy.sparse csc/csr matrices and chumpy arrays. The file is not '
             'an SMPL model file or may be malicious; convert it to .npz with the keys '
-            f"{', '.join(_REQUIRED_KEYS)} if you trust it.")
+            f"{', '.join(BODY_MODEL_KEYS)} if you trust it.")
 
 
 def _sparse_to_dense(stub: _SparseStub, path: str, key: str) -> np.ndarray:
@@ -199,18 +171,18 @@ def _to_array(value: Any, path: str, key: str) -> np.ndarray:
 
 def _read_raw(path: str) -> Dict[str, Any]:
     if path.endswith('.npz'):
-        return load_npz(path, 'body model file', hint=_GET_ONE)
-    require_file(path, 'body model file', _GET_ONE)
+        return load_npz(path, 'body model file', hint=GET_ONE)
+    require_file(path, 'body model file', GET_ONE)
     try:
         with open(path, 'rb') as f:
             data = _RestrictedUnpickler(f, path).load()
     except UnsafePickleError:
         raise
     except DECODE_ERRORS as exc:
-        raise decode_error(path, 'body model file', 'an SMPL model pickle', exc, _GET_ONE) from exc
+        raise decode_error(path, 'body model file', 'an SMPL model pickle', exc, GET_ONE) from exc
     if not isinstance(data, dict):
         raise BadFileError(f'{path}: expected a pickled dict of model arrays, got {type(data).__name__}; '
-                           + _GET_ONE)
+                           + GET_ONE)
     return data
 
 
@@ -276,18 +248,18 @@ def load_body_model_data(path: str, num_betas: int = 10) -> BodyModelData:
     """
     path = str(path)
     if not osp.isfile(path):
-        raise MissingFileError(f'Body model file not found: {path}\n{_WHERE_FROM}')
+        raise MissingFileError(f'Body model file not found: {path}\n{WHERE_FROM}')
     raw = _read_raw(path)
-    missing = [k for k in _REQUIRED_KEYS if k not in raw]
+    missing = [k for k in BODY_MODEL_KEYS if k not in raw]
     if missing:
         raise BadFileError(f'{path}: missing body model keys {missing}; an SMPL-format model needs '
-                         f'{list(_REQUIRED_KEYS)}')
+                         f'{list(BODY_MODEL_KEYS)}')
     try:
-        arrays = {k: _to_array(raw[k], path, k) for k in _REQUIRED_KEYS}
+        arrays = {k: _to_array(raw[k], path, k) for k in BODY_MODEL_KEYS}
     except BadFileError:
         raise
     except (RecursionError, TypeError, ValueError) as exc:  # a chumpy array that contains itself, bad sparse data
-        raise decode_error(path, 'body model file', 'an SMPL model', exc, _GET_ONE) from exc
+        raise decode_error(path, 'body model file', 'an SMPL model', exc, GET_ONE) from exc
     for key in ('v_template', 'shapedirs', 'posedirs', 'J_regressor', 'weights'):
         if arrays[key].dtype.kind not in 'biuf':
             raise BadFileError(f"{path}: '{key}' holds {arrays[key].dtype} values, expected numbers")
@@ -335,14 +307,14 @@ def resolve_body_model_path(smpl_path: str, gender: str = 'neutral') -> str:
     if osp.isfile(smpl_path):
         return smpl_path
     if osp.isdir(smpl_path):
-        for name in _CANDIDATE_NAMES[gender]:
+        for name in CANDIDATE_NAMES[gender]:
             candidate = osp.join(smpl_path, name)
             if osp.isfile(candidate):
                 return candidate
-        missing = osp.join(smpl_path, _CANDIDATE_NAMES[gender][0])
+        missing = osp.join(smpl_path, CANDIDATE_NAMES[gender][0])
         raise MissingFileError(f'No {gender} body model in {smpl_path}: expected {missing} '
-                                f'(or .npz with the same keys)\n{_WHERE_FROM}')
-    raise MissingFileError(f'Body model path not found: {smpl_path}\n{_WHERE_FROM}')
+                                f'(or .npz with the same keys)\n{WHERE_FROM}')
+    raise MissingFileError(f'Body model path not found: {smpl_path}\n{WHERE_FROM}')
 
 
 def find_optional_gender_path(smpl_path: str, gender: str) -> Optional[str]:
@@ -363,8 +335,8 @@ def load_joints_regressor(path: str, num_vertices: int) -> np.ndarray:
     """
     path = str(path)
     if not osp.isfile(path):
-        raise MissingFileError(f'Joints regressor not found: {path}\n{_WHERE_FROM}')
-    regressor = load_npy(path, 'joints regressor', _GET_ONE)
+        raise MissingFileError(f'Joints regressor not found: {path}\n{WHERE_FROM}')
+    regressor = load_npy(path, 'joints regressor', GET_ONE)
     if regressor.ndim != 2:
         raise BadFileError(f'{path}: a joints regressor must be a (K, V) matrix, got shape {regressor.shape}')
     if regressor.shape[1] != num_vertices:

@@ -11,6 +11,7 @@ from mesh_recovery.registry import MODELS
 from .fast_cpu_body import FastCPUBody, uses_fast_cpu_path
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
+from .model_files import smpl_file_name
 from .lbs import lbs
 
 # mmpose's per-sample gender codes.
@@ -174,7 +175,7 @@ class SMPL(nn.Module):
         return groups
 
     def _expected_file(self, gender: str) -> str:
-        name = f'SMPL_{gender.upper()}.pkl'
+        name = smpl_file_name(gender)
         if osp.isdir(self.smpl_path):
             return osp.join(self.smpl_path, name)
         return (f'{name} next to the neutral model; smpl_path={self.smpl_path} is a single file, '

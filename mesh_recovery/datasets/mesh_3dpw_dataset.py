@@ -4,10 +4,8 @@ import numpy as np
 from mesh_recovery.registry import DATASETS
 
 from .mesh_base_dataset import MeshBaseDataset
-from .spin_annotations import GENDER_FEMALE, GENDER_MALE, require_protocol_keys
-
-# The keys nkolot/SPIN datasets/preprocess/pw3d.py writes; the protocol reads all of them.
-PW3D_KEYS = ('imgname', 'center', 'scale', 'pose', 'shape', 'gender')
+from .annotation_format import GENDER_FEMALE, GENDER_MALE, PW3D_KEYS
+from .spin_annotations import require_protocol_keys
 
 
 @DATASETS.register_module()
@@ -33,6 +31,7 @@ class Mesh3DPWDataset(MeshBaseDataset):
     """
 
     PROTOCOL = '3DPW test'
+    PROTOCOL_KEYS = PW3D_KEYS
     METAINFO: dict = dict(MeshBaseDataset.METAINFO, dataset_name='3dpw', default_evaluator=dict(type='PW3DError'))
 
     def __init__(self, gendered: bool = True, **kwargs) -> None:
@@ -43,7 +42,7 @@ class Mesh3DPWDataset(MeshBaseDataset):
         """Check the protocol's keys and genders, then read the file (once)."""
         if self._fully_initialized:
             return
-        require_protocol_keys(self.ann_file, PW3D_KEYS, self.PROTOCOL, self.backend_args)
+        require_protocol_keys(self.ann_file, self.PROTOCOL_KEYS, self.PROTOCOL, self.backend_args)
         super().full_init()
         if not self.gendered:
             return

@@ -1,7 +1,7 @@
 """Training samples paired with real SMPL parameters for the discriminator."""
 import copy
 import logging
-from typing import Any, Union
+from typing import Any, List, Optional, Union
 
 import numpy as np
 import torch
@@ -9,6 +9,9 @@ from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
 from mesh_recovery.registry import DATASETS
+from mesh_recovery.utils.asset_needs import FileNeed
+
+from .file_needs import dataset_files
 
 from .seeding import EpochIndex, keyed_index, salt, split_index
 
@@ -45,6 +48,12 @@ class MeshAdversarialDataset(Dataset):
         adversarial_dataset: Config or dataset with ``mosh_theta`` (``MoshDataset``).
         seed: Dataset seed of the pairing stream.
     """
+
+    @classmethod
+    def needed_files(cls, train_dataset: Optional[Union[dict, Dataset]] = None,
+                     adversarial_dataset: Optional[Union[dict, Dataset]] = None, **kwargs) -> List[FileNeed]:
+        """The files of both datasets (asked from their classes)."""
+        return dataset_files(train_dataset) + dataset_files(adversarial_dataset)
 
     def __init__(self, train_dataset: Union[dict, Dataset], adversarial_dataset: Union[dict, Dataset],
                  seed: int = 0) -> None:

@@ -8,10 +8,12 @@ from mmengine.dataset import BaseDataset
 from mmengine.fileio import join_path
 
 from mesh_recovery.registry import DATASETS
+from mesh_recovery.utils.asset_needs import FileNeed, join_root
 
 from .pipeline import build_pipeline
 from .seeding import AUG_SEED_KEY, split_index
 from .annotation_checks import check_annotation_values
+from .annotation_format import REQUIRED_KEYS
 from .spin_annotations import NUM_JOINTS, load_spin_annotations
 
 # mmpose 0.x ``data_cfg`` keys of mesh datasets.
@@ -78,6 +80,34 @@ class MeshBaseDataset(BaseDataset):
     """
 
     METAINFO: dict = dict(keypoint_order='spin_24', num_keypoints=NUM_JOINTS)
+    # An evaluation set names its protocol and the annotation keys the protocol reads.
+    PROTOCOL: str = ''
+    PROTOCOL_KEYS: Tuple[str, ...] = ()
+
+    @classmethod
+    def needed_files(cls, ann_file: str = '', data_root: str = '', img_prefix: Optional[str] = None,
+                     data_prefix: Optional[Dict[str, str]] = None, **kwargs) -> List[FileNeed]:
+        """The image folder and annotation file a dataset built with these arguments reads.
+
+        Args:
+            ann_file: As the constructor.
+            data_root: As the constructor.
+            img_prefix: As the constructor.
+            data_prefix: As the constructor.
+            **kwargs: The other constructor arguments (they name no file).
+
+        Returns:
+            The image folder, and the annotation file with the keys every
+            file holds plus ``PROTOCOL_KEYS``; a sample of its image names
+            is looked for in the folder.
+
+        Raises:
+            ValueError: ``img_prefix`` and ``data_prefix['img']`` disagree.
+        """
+        images = join_root(data_root, cls._image_prefix(img_prefix, data_prefix)['img']) or '.'
+        return [FileNeed('images', images, check='folder'),
+                FileNeed('annotation', join_root(data_root, ann_file), check='spin_npz', keys=REQUIRED_KEYS,
+                         protocol_keys=cls.PROTOCOL_KEYS, protocol=cls.PROTOCOL, image_dir=images)]
 
     def __init__(self,
                  ann_file: str = '',

@@ -5,8 +5,9 @@ from mesh_recovery.registry import DATASETS, METRICS
 
 from .mesh_base_dataset import MeshBaseDataset
 
-# mmpose 0.x ``--eval`` names -> mmengine metric configs.
-METRIC_CONFIGS: Dict[str, dict] = {'joint_error': dict(type='JointError')}
+# The mmpose 0.x metric names this set supports; the metric each builds is in
+# mesh_recovery.evaluation.eval_names.EVAL_METRICS (the one ``--eval`` name map).
+SUPPORTED_METRICS = ('joint_error', )
 
 
 @DATASETS.register_module()
@@ -24,7 +25,7 @@ class MeshH36MDataset(MeshBaseDataset):
     """
 
     METAINFO: dict = dict(
-        MeshBaseDataset.METAINFO, dataset_name='h36m', default_evaluator=METRIC_CONFIGS['joint_error'])
+        MeshBaseDataset.METAINFO, dataset_name='h36m', default_evaluator=dict(type='JointError'))
 
     def evaluate(self, results: Sequence[Any], metric: str = 'joint_error') -> Dict[str, float]:
         """Score predictions with an mmpose 0.x metric name.
@@ -41,10 +42,12 @@ class MeshH36MDataset(MeshBaseDataset):
         Raises:
             KeyError: ``metric`` is not supported.
         """
-        if metric not in METRIC_CONFIGS:
+        # Imported here: evaluation imports datasets, so a module-level import would be a cycle.
+        from mesh_recovery.evaluation.eval_names import EVAL_METRICS
+        if metric not in SUPPORTED_METRICS:
             raise KeyError(f'metric {metric!r} is not supported by {type(self).__name__}; '
-                           f'supported: {sorted(METRIC_CONFIGS)}')
-        evaluator = METRICS.build(METRIC_CONFIGS[metric])
+                           f'supported: {sorted(SUPPORTED_METRICS)}')
+        evaluator = METRICS.build(dict(type=EVAL_METRICS[metric][0]))
         evaluator.dataset_meta = self.metainfo
         evaluator.process([], list(results))
         return evaluator.compute_metrics(evaluator.results)

@@ -2,14 +2,16 @@
 import copy
 import logging
 from collections import OrderedDict
-from typing import Any, Sequence, Tuple, Union
+from typing import Any, List, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
 from mesh_recovery.registry import DATASETS
+from mesh_recovery.utils.asset_needs import FileNeed
 
+from .file_needs import dataset_files
 from .mesh_base_dataset import MeshBaseDataset
 from .seeding import EpochIndex, keyed_rng, salt, split_index
 
@@ -69,6 +71,11 @@ class MeshMixDataset(Dataset):
         seed: Dataset seed of the mixing and augmentation streams.
         lazy_init: Defer building the sub-datasets' annotations until first use.
     """
+
+    @classmethod
+    def needed_files(cls, configs: Sequence[Union[dict, MeshBaseDataset]] = (), **kwargs) -> List[FileNeed]:
+        """The files of every sub-dataset (``type`` defaults to ``MeshBaseDataset``, as when building)."""
+        return dataset_files(list(configs), default_type='MeshBaseDataset')
 
     def __init__(self, configs: Sequence[Union[dict, MeshBaseDataset]], partition: Sequence[float],
                  seed: int = 0, lazy_init: bool = False) -> None:

@@ -5,11 +5,8 @@ from mesh_recovery.conventions import MPI_INF_3DHP_17, SPIN_24, joint_indices
 from mesh_recovery.registry import DATASETS
 
 from .mesh_base_dataset import MeshBaseDataset
+from .annotation_format import MPI_INF_3DHP_KEYS
 from .spin_annotations import require_protocol_keys
-
-# The keys nkolot/SPIN datasets/preprocess/mpi_inf_3dhp.py writes for the test set
-# (``part`` is written too, but the 3D protocol does not read it).
-MPI_INF_3DHP_KEYS = ('imgname', 'center', 'scale', 'S')
 
 
 @DATASETS.register_module()
@@ -32,6 +29,7 @@ class MeshMPIINF3DHPDataset(MeshBaseDataset):
     """
 
     PROTOCOL = 'MPI-INF-3DHP test'
+    PROTOCOL_KEYS = MPI_INF_3DHP_KEYS
     METAINFO: dict = dict(MeshBaseDataset.METAINFO, dataset_name='mpi_inf_3dhp',
                           default_evaluator=dict(type='MPIINF3DHPError'))
 
@@ -39,7 +37,7 @@ class MeshMPIINF3DHPDataset(MeshBaseDataset):
         """Check the protocol's keys, then read the file (once)."""
         if self._fully_initialized:
             return
-        require_protocol_keys(self.ann_file, MPI_INF_3DHP_KEYS, self.PROTOCOL, self.backend_args)
+        require_protocol_keys(self.ann_file, self.PROTOCOL_KEYS, self.PROTOCOL, self.backend_args)
         super().full_init()
         confidence = self._columns['keypoints_3d'][:, joint_indices(MPI_INF_3DHP_17, SPIN_24), 3]
         if len(confidence) and not (confidence > 0).any():

@@ -6,12 +6,12 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mesh_recovery.registry import DATASETS
+from mesh_recovery.utils.asset_needs import FileNeed, join_root
 
 from .pipeline import build_pipeline
 from .seeding import split_index
+from .annotation_format import MOSH_KEYS, NUM_BETAS, NUM_POSE
 from .spin_annotations import check_shape, load_npz_arrays
-
-NUM_POSE, NUM_BETAS = 72, 10
 
 
 @DATASETS.register_module()
@@ -35,6 +35,11 @@ class MoshDataset(BaseDataset):
     """
 
     METAINFO: dict = dict(dataset_name='mosh')
+
+    @classmethod
+    def needed_files(cls, ann_file: str = '', data_root: str = '', **kwargs) -> List[FileNeed]:
+        """The ``.npz`` of ``pose`` / ``shape`` a dataset built with these arguments reads (no images)."""
+        return [FileNeed('annotation', join_root(data_root, ann_file), check='spin_npz', keys=MOSH_KEYS)]
 
     def __init__(self,
                  ann_file: str = '',
@@ -63,7 +68,7 @@ class MoshDataset(BaseDataset):
         """Read ``pose`` and ``shape`` into one (N, 85) array."""
         if self._fully_initialized:
             return
-        arrays = load_npz_arrays(self.ann_file, ('pose', 'shape'), backend_args=self.backend_args)
+        arrays = load_npz_arrays(self.ann_file, MOSH_KEYS, backend_args=self.backend_args)
         pose = check_shape(self.ann_file, 'pose', arrays['pose'], (-1, NUM_POSE))
         betas = check_shape(self.ann_file, 'shape', arrays['shape'], (len(pose), NUM_BETAS))
         theta = np.concatenate([np.zeros((len(pose), 3), np.float32), pose, betas], axis=1)

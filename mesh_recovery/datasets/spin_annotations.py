@@ -12,11 +12,8 @@ from mmengine.fileio import get_local_path
 
 from mesh_recovery.utils.files import load_npz
 
-NUM_JOINTS = 24
-REQUIRED_KEYS = ('imgname', 'center', 'scale')
-OPTIONAL_KEYS = ('part', 'S', 'pose', 'shape', 'has_smpl', 'gender', 'focal_length')
-# mmpose's gender codes.
-GENDER_MALE, GENDER_FEMALE, GENDER_UNKNOWN = 0, 1, -1
+from .annotation_format import (COLUMN_NAMES, GENDER_FEMALE, GENDER_MALE, GENDER_UNKNOWN, NUM_JOINTS,  # noqa: F401
+                                OPTIONAL_KEYS, REQUIRED_KEYS, SAMPLE_SHAPES)
 
 
 def _load_npz(ann_file: str, local_path: str, required: Iterable[str],
@@ -120,9 +117,8 @@ def load_spin_annotations(ann_file: str, backend_args: Optional[dict] = None) ->
         'center': check_shape(ann_file, 'center', arrays['center'], (num, 2)),
         'scale': check_shape(ann_file, 'scale', arrays['scale'], (num, )),
     }
-    optional = (('keypoints_2d', 'part', (NUM_JOINTS, 3)), ('keypoints_3d', 'S', (NUM_JOINTS, 4)),
-                ('pose', 'pose', (NUM_JOINTS * 3, )), ('betas', 'shape', (10, )))
-    for column, key, shape in optional:
+    for key, column in COLUMN_NAMES.items():
+        shape = SAMPLE_SHAPES[key]
         if key in arrays:
             columns[column] = check_shape(ann_file, key, arrays[key], (num, ) + shape)
         else:

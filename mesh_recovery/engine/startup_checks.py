@@ -9,6 +9,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 import torch.nn as nn
 from mmengine.model import is_model_wrapper
 
+from mesh_recovery.body_models.model_files import SPIN24_REGRESSOR_HINT
 from mesh_recovery.utils.errors import UserError
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -106,5 +107,4 @@ def check_dataset_joints(model: nn.Module, dataset: Any, loader: str) -> None:
     raise ConfigConsistencyError(
         f'{loader}.dataset ({type(dataset).__name__}) has {num_keypoints} keypoints per sample but the joints '
         f'regressor {regressor} gives {joints} joints; use the (num_keypoints, V) regressor of this '
-        'keypoint order (SPIN-24: models/smpl/joints_regressor_cmr.npy, or '
-        'models/free_body/joints_regressor_spin24.npy for the free body model).')
+        f'keypoint order (SPIN-24: {SPIN24_REGRESSOR_HINT}).')

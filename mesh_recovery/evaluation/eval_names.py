@@ -9,6 +9,8 @@ import copy
 import os.path as osp
 from typing import Dict, List, Sequence
 
+from mesh_recovery.body_models.model_files import smpl_file_name
+
 # name -> (metric type, prefix used when several metrics are evaluated together).
 EVAL_METRICS: Dict[str, tuple] = {
     'joint_error': ('JointError', 'h36m'),
@@ -20,7 +22,8 @@ EVAL_METRICS: Dict[str, tuple] = {
 EVAL_NAMES = tuple(sorted(EVAL_METRICS))
 
 
-def _as_list(evaluators) -> List[dict]:
+def evaluator_list(evaluators) -> List[dict]:
+    """An evaluator config (one dict or a list of them) as a list of dicts."""
     if not evaluators:
         return []
     return [dict(e) for e in evaluators] if isinstance(evaluators, (list, tuple)) else [dict(evaluators)]
@@ -41,8 +44,8 @@ def _default_args(metric_type: str, cfg) -> dict:
     if metric_type == 'PW3DError':
         smpl = cfg.get('model', {}).get('smpl', {})
         if not smpl.get('smpl_path'):
-            raise ValueError('--eval pve needs model.smpl.smpl_path (the folder with SMPL_MALE.pkl and '
-                             'SMPL_FEMALE.pkl), or a PW3DError entry in test_evaluator')
+            raise ValueError(f'--eval pve needs model.smpl.smpl_path (the folder with {smpl_file_name("male")} '
+                             f'and {smpl_file_name("female")}), or a PW3DError entry in test_evaluator')
         return dict(smpl_path=smpl['smpl_path'])
     return {}
 
@@ -64,7 +67,7 @@ def eval_metric_configs(names: Sequence[str], cfg) -> List[dict]:
     unknown = [n for n in names if n not in EVAL_METRICS]
     if unknown:
         raise KeyError(f'unknown --eval names {unknown}; valid: {list(EVAL_NAMES)}')
-    configured = {e.get('type'): e for e in _as_list(cfg.get('test_evaluator'))}
+    configured = {e.get('type'): e for e in evaluator_list(cfg.get('test_evaluator'))}
     metrics, seen = [], set()
     for name in names:
         metric_type, prefix = EVAL_METRICS[name]

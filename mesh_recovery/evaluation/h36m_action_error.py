@@ -7,6 +7,7 @@ from mmengine.logging import print_log
 from mesh_recovery.conventions import JOINT_ERROR_14, ROOT_JOINTS, SPIN_24
 from mesh_recovery.datasets.spin_annotations import load_npz_arrays
 from mesh_recovery.registry import METRICS
+from mesh_recovery.utils.asset_needs import FileNeed
 
 from .functional import h36m_action, per_joint_errors
 from .joint_error import JointError, _field
@@ -32,6 +33,11 @@ class H36MActionError(JointError):
         prefix: See :class:`JointError`.
         collect_dir: See :class:`JointError`.
     """
+
+    @classmethod
+    def needed_files(cls, ann_file: str = '', **kwargs) -> List[FileNeed]:
+        """The dataset's annotation file, whose image names give the actions."""
+        return [FileNeed('annotation', str(ann_file), check='file')] if ann_file else []
 
     def __init__(self, ann_file: str, joint_names: Sequence[str] = JOINT_ERROR_14,
                  root_names: Sequence[str] = ROOT_JOINTS, keypoint_order: Sequence[str] = SPIN_24,

@@ -1,16 +1,18 @@
 """Body-model passes and regressed joints shared by the mesh evaluation protocols."""
 import os.path as osp
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 from mesh_recovery.body_models.io import load_joints_regressor, resolve_body_model_path
+from mesh_recovery.body_models.model_files import FREE_BODY_MODEL_FILES, H36M_REGRESSOR, free_body_path, smpl_file_name
 from mesh_recovery.body_models.smpl import GENDER_CODES, SMPL
 from mesh_recovery.conventions import H36M_REGRESSOR_17, JOINT_ORDERS, joint_indices
+from mesh_recovery.utils.asset_needs import FileNeed
 
 # The file name of the Human3.6M regressor beside the SMPL files (SPIN's data/ folder).
-H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
+H36M_REGRESSOR_FILE = H36M_REGRESSOR
 GT_GENDERS = ('gendered', 'neutral')
 
 
@@ -23,6 +25,17 @@ def model_folder(smpl_path: str) -> str:
 def default_h36m_regressor(smpl_path: str) -> str:
     """``J_regressor_h36m.npy`` in the folder of the body model."""
     return osp.join(model_folder(smpl_path), H36M_REGRESSOR_FILE)
+
+
+def regressor_need(smpl_path: str, regressor: Optional[str] = None) -> FileNeed:
+    """The joint regressor a protocol reads (``regressor``, else the one beside the body model)."""
+    return FileNeed('h36m_regressor', str(regressor or default_h36m_regressor(smpl_path)), check='npy')
+
+
+def gendered_model_needs(smpl_path: str, protocol: str) -> List[FileNeed]:
+    """The male and female models beside ``smpl_path`` that ``protocol`` poses the ground truth with."""
+    return [FileNeed('smpl', model_folder(smpl_path), check='body_model', gender=gender,
+                     why=f'{protocol} poses the ground truth with the {gender} model') for gender in ('male', 'female')]
 
 
 def sample_field(data_batch: Any, data_samples: Sequence[Any], key: str, metric: str) -> torch.Tensor:
@@ -79,13 +92,14 @@ class MeshEvalBody:
         missing = [g for g in genders if g not in self.body.genders]
         if missing:
             folder = model_folder(smpl_path)
-            files = [osp.join(folder, f'SMPL_{g.upper()}.pkl') for g in missing]
+            files = [osp.join(folder, smpl_file_name(g)) for g in missing]
             raise FileNotFoundError(
                 f'the {protocol} protocol poses the ground truth with the gendered SMPL models, but '
                 f'{" and ".join(files)} {"is" if len(files) == 1 else "are"} missing (smpl_path='
                 f'{smpl_path}). Download them from smpl.is.tue.mpg.de (docs/evaluation.md), or set '
                 f"gt_gender='neutral' for data whose ground truth was made with the neutral model "
-                f"(the free body model's variants are models/free_body/body_model_{{male,female}}.npz)")
+                f"(the free body model's variants are {free_body_path(FREE_BODY_MODEL_FILES['male'])} and "
+                f"{FREE_BODY_MODEL_FILES['female']})")
         self.regressor_path = regressor or default_h36m_regressor(smpl_path)
         matrix = load_joints_regressor(self.regressor_path, self.body.num_vertices)
         if matrix.shape[0] != len(regressor_order):

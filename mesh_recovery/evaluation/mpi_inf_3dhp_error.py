@@ -7,10 +7,11 @@ from mmengine.evaluator import BaseMetric
 from mesh_recovery.conventions import (H36M_REGRESSOR_17, MPI_INF_3DHP_17, PELVIS_ROOT, SPIN_24,
                                        joint_indices)
 from mesh_recovery.registry import METRICS
+from mesh_recovery.utils.asset_needs import FileNeed
 
 from .functional import AUC_THRESHOLDS_MM, per_joint_errors
 from .joint_error import GT_KEY, PRED_KEY, _field, _to_numpy
-from .mesh_eval_body import MeshEvalBody
+from .mesh_eval_body import MeshEvalBody, regressor_need
 
 PRED_SOURCES = ('keypoints_3d', 'h36m_regressor')
 
@@ -46,6 +47,12 @@ class MPIINF3DHPError(BaseMetric):
     """
 
     default_prefix: Optional[str] = None
+
+    @classmethod
+    def needed_files(cls, pred_source: str = 'keypoints_3d', smpl_path: Optional[str] = None,
+                     regressor: Optional[str] = None, **kwargs) -> List[FileNeed]:
+        """The regressor of the ``'h36m_regressor'`` source (nothing for ``'keypoints_3d'``)."""
+        return [regressor_need(smpl_path, regressor)] if pred_source == 'h36m_regressor' and smpl_path else []
 
     def __init__(self, pred_source: str = 'keypoints_3d', smpl_path: Optional[str] = None,
                  regressor: Optional[str] = None, regressor_order: Union[str, Sequence[str]] = H36M_REGRESSOR_17,

@@ -4,11 +4,13 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
+from mesh_recovery.body_models.model_files import SMPL_DIR
 from mesh_recovery.conventions import H36M_REGRESSOR_17, JOINT_ERROR_14, ROOT_JOINTS
 from mesh_recovery.registry import METRICS
+from mesh_recovery.utils.asset_needs import FileNeed
 
 from .functional import per_joint_errors
-from .mesh_eval_body import MeshEvalBody, sample_field
+from .mesh_eval_body import MeshEvalBody, gendered_model_needs, regressor_need, sample_field
 
 
 @METRICS.register_module()
@@ -43,7 +45,15 @@ class PW3DError(BaseMetric):
 
     default_prefix: Optional[str] = None
 
-    def __init__(self, smpl_path: str = 'models/smpl', regressor: Optional[str] = None,
+    @classmethod
+    def needed_files(cls, smpl_path: str = SMPL_DIR, regressor: Optional[str] = None, gt_gender: str = 'gendered',
+                     **kwargs) -> List[FileNeed]:
+        """The gendered models (``gt_gender='gendered'``) and the regressor a metric built so reads."""
+        needs = gendered_model_needs(smpl_path, 'the 3DPW protocol (PW3DError, gt_gender=gendered)') \
+            if gt_gender == 'gendered' else []
+        return needs + [regressor_need(smpl_path, regressor)]
+
+    def __init__(self, smpl_path: str = SMPL_DIR, regressor: Optional[str] = None,
                  regressor_order: Union[str, Sequence[str]] = H36M_REGRESSOR_17,
                  joint_names: Sequence[str] = JOINT_ERROR_14, root_names: Sequence[str] = ROOT_JOINTS,
                  gt_gender: str = 'gendered', device: Optional[str] = None, collect_device: str = 'cpu',

@@ -19,6 +19,7 @@ from mesh_recovery.body_models import SMPL
 from mesh_recovery.body_models.io import find_optional_gender_path
 from mesh_recovery.body_models.smpl import GENDER_CODES
 from mesh_recovery.conventions import MPI_INF_3DHP_17, SPIN_24, joint_indices
+from mesh_recovery.datasets.annotation_format import H36M_TEST_KEYS, PW3D_KEYS, REQUIRED_KEYS, TRAIN_KEYS
 from mesh_recovery.utils.npz import save_npz_deterministic
 from mesh_recovery.visualization import MeshRenderer, PerspectiveCamera, visible_points
 
@@ -135,15 +136,14 @@ class SyntheticDatasetWriter:
     def write_train(self, num: int, name: str = 'synthetic_train') -> str:
         """Training split: imgname, center, scale, part, S, pose, shape, has_smpl, focal_length (true, px)."""
         records = self._render_split('train', num)
-        keys = ('imgname', 'center', 'scale', 'part', 'S', 'pose', 'shape', 'has_smpl')
         self._save_cameras(name, records)
-        return self._save(name, dict({k: records[k] for k in keys}, focal_length=_focal(records)))
+        return self._save(name, dict({k: records[k] for k in TRAIN_KEYS}, focal_length=_focal(records)))
 
     def write_test(self, num: int, name: str = 'synthetic_test') -> str:
         """Human3.6M-like test split: imgname, center, scale, S (as the real protocol files), focal_length."""
         records = self._render_split('test', num)
         self._save_cameras(name, records)
-        arrays = {k: records[k] for k in ('imgname', 'center', 'scale', 'S')}
+        arrays = {k: records[k] for k in H36M_TEST_KEYS}
         return self._save(name, dict(arrays, focal_length=_focal(records)))
 
     def write_pw3d_test(self, num: int, name: str = 'synthetic_3dpw_test') -> str:
@@ -157,7 +157,7 @@ class SyntheticDatasetWriter:
         """
         records = self._render_split('pw3d_test', num)
         self._save_cameras(name, records)
-        return self._save(name, {k: records[k] for k in ('imgname', 'center', 'scale', 'pose', 'shape', 'gender')})
+        return self._save(name, {k: records[k] for k in PW3D_KEYS})
 
     def write_mpi_inf_3dhp_test(self, num: int, name: str = 'synthetic_3dhp_test') -> str:
         """MPI-INF-3DHP-like test split as SPIN's test extraction writes it (imgname, center, scale, part, S).
@@ -175,7 +175,7 @@ class SyntheticDatasetWriter:
         joints = np.zeros_like(records['S'])
         joints[:, slots, :3] = records['S'][:, slots, :3] - records['S'][:, [pelvis], :3]
         joints[:, slots, 3] = 1.0
-        arrays = {k: records[k] for k in ('imgname', 'center', 'scale')}
+        arrays = {k: records[k] for k in REQUIRED_KEYS}
         return self._save(name, dict(arrays, part=part, S=joints))
 
     def write_prior(self, num: int, name: str = 'synthetic_mosh') -> str:

@@ -7,10 +7,16 @@ file fails in seconds with a message naming it, not hours into a job.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mesh_recovery.body_models.model_files import (FREE_BODY_DIR, FREE_BODY_MEAN_PARAMS, FREE_BODY_REGRESSOR,
+                                                   H36M_REGRESSOR, SMPL_JOINTS_REGRESSOR, SMPL_MEAN_PARAMS,
+                                                   smpl_file_name)
+from mesh_recovery.datasets.annotation_format import SAMPLE_SHAPES
+
+from .asset_needs import FileNeed, declared_files
 from .errors import MissingFileError, UserError
 from .files import load_npy, load_npz
 from .npz import npz_layout
@@ -20,25 +26,25 @@ DOCS = 'docs/data_preparation.md'
 # Where each kind of asset comes from, and the docs section about it.
 SOURCES = {
     'smpl': ('the SMPL website (registration, smpl.is.tue.mpg.de; neutral model from SMPLify), '
-             'or use the free body model in models/free_body/', f'{DOCS}#smpl-model-files'),
-    'joints_regressor': ('GraphCMR (joints_regressor_cmr.npy) via mmpose 0.x data preparation; '
-                         'the free body model ships its own', f'{DOCS}#smpl-model-files'),
-    'mean_params': ('SPIN (smpl_mean_params.npz) via mmpose 0.x data preparation; the free body '
-                    'model ships its own', f'{DOCS}#smpl-model-files'),
+             f'or use the free body model in {FREE_BODY_DIR}/', f'{DOCS}#smpl-model-files'),
+    'joints_regressor': (f'GraphCMR ({SMPL_JOINTS_REGRESSOR}) via mmpose 0.x data preparation; '
+                         f'the free body model ships its own ({FREE_BODY_REGRESSOR})', f'{DOCS}#smpl-model-files'),
+    'mean_params': (f'SPIN ({SMPL_MEAN_PARAMS}) via mmpose 0.x data preparation; the free body '
+                    f'model ships its own ({FREE_BODY_MEAN_PARAMS})', f'{DOCS}#smpl-model-files'),
     'annotation': ('the mesh annotation files of mmpose 0.x (SPIN preprocessing), or '
                    '`python tools/make_synthetic_data.py` for the synthetic set', f'{DOCS}#mesh-annotation-files'),
     'images': ('the dataset\'s own website (see the docs section), or '
                '`python tools/make_synthetic_data.py` for the synthetic set', DOCS),
-    'h36m_regressor': ('SPIN (J_regressor_h36m.npy, downloaded by its fetch_data.sh); the free body model uses its '
+    'h36m_regressor': (f'SPIN ({H36M_REGRESSOR}, downloaded by its fetch_data.sh); the free body model uses its '
                        'SPIN-24 regressor instead', 'docs/evaluation.md#files-and-where-they-come-from'),
     'checkpoint': ('the mmpose model zoo (HMR, hmr_mesh_224x224-c21e8229_20201015.pth) or your own '
                    'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
+    'config': ('a corrected config: the class named by its `type` refused these arguments', DOCS),
 }
+# For a kind a dataset or metric class declares that is not listed above.
+OTHER_SOURCE = ('the documentation of the dataset or metric class that reads it', DOCS)
 
-# Required keys and per-sample shapes of the annotation files (docs/data_contract.md).
-IMAGE_ANNOTATION_KEYS = ('imgname', 'center', 'scale')
-MOSH_KEYS = ('pose', 'shape')
-ANNOTATION_SHAPES = {'center': (2,), 'scale': (), 'part': (24, 3), 'S': (24, 4), 'pose': (72,), 'shape': (10,)}
+# Images of an annotation file looked for (spread over the file).
 IMAGE_SAMPLE_COUNT = 8
 
 # Docs section of a dataset, recognised by a fragment of its file or folder name.
@@ -55,7 +61,7 @@ def docs_section(kind: str, path: str) -> str:
         for fragment, section in DATASET_SECTIONS:
             if fragment in name:
                 return section
-    return SOURCES[kind][1]
+    return SOURCES.get(kind, OTHER_SOURCE)[1]
 
 
 @dataclass
@@ -80,7 +86,7 @@ class AssetStatus:
     def describe(self) -> str:
         line = f'[{self.status:>7}] {self.kind:<16} {self.path}'
         if not self.ok:
-            source = SOURCES[self.kind][0]
+            source = SOURCES.get(self.kind, OTHER_SOURCE)[0]
             docs = docs_section(self.kind, self.path)
             line += f'\n          {self.detail}\n          get it from: {source}\n          see: {docs}'
             if self.kind in ('annotation', 'images'):
@@ -89,26 +95,6 @@ class AssetStatus:
                 if command:
                     line += f'\n          or make it from the raw dataset: {command}'
         return line
-
-
-def _join(root: Optional[str], path: str) -> str:
-    return path if root is None or osp.isabs(path) else osp.join(root, path)
-
-
-def _dataset_cfgs(cfg) -> Iterator[dict]:
-    """Yield every dataset config that has an ``ann_file``, through wrapper datasets."""
-    if isinstance(cfg, dict):
-        if 'ann_file' in cfg:
-            yield cfg
-        for key in ('dataset', 'train_dataset', 'adversarial_dataset'):
-            if cfg.get(key) is not None:
-                yield from _dataset_cfgs(cfg[key])
-        for key in ('datasets', 'configs'):
-            for sub in cfg.get(key) or []:
-                yield from _dataset_cfgs(sub)
-    elif isinstance(cfg, (list, tuple)):
-        for sub in cfg:
-            yield from _dataset_cfgs(sub)
 
 
 def _check_file(kind: str, path: str) -> AssetStatus:
@@ -150,7 +136,7 @@ def check_body_model_files(model_cfg: dict) -> List[AssetStatus]:
         try:
             resolved = resolve_body_model_path(path, 'neutral')
         except FileNotFoundError as exc:
-            shown = path if path.endswith(('.pkl', '.npz')) else osp.join(path, 'SMPL_NEUTRAL.pkl')
+            shown = path if path.endswith(('.pkl', '.npz')) else osp.join(path, smpl_file_name('neutral'))
             statuses.append(AssetStatus('smpl', shown, 'missing', str(exc).splitlines()[0] + _relative_note(path)))
         else:
             num_betas = int(smpl.get('num_betas', 10))
@@ -180,20 +166,10 @@ def _check_regressor(path: str, num_vertices: Optional[int] = None) -> AssetStat
     return status
 
 
-def _protocol_keys(dataset_type: str) -> Tuple[str, Tuple[str, ...]]:
-    """The evaluation protocol of a dataset type and the annotation keys it reads (none for others)."""
-    from mesh_recovery.datasets.mesh_3dpw_dataset import PW3D_KEYS, Mesh3DPWDataset
-    from mesh_recovery.datasets.mesh_mpi_inf_3dhp_dataset import MPI_INF_3DHP_KEYS, MeshMPIINF3DHPDataset
-    protocols = {'Mesh3DPWDataset': (Mesh3DPWDataset.PROTOCOL, PW3D_KEYS),
-                 'MeshMPIINF3DHPDataset': (MeshMPIINF3DHPDataset.PROTOCOL, MPI_INF_3DHP_KEYS)}
-    return protocols.get(dataset_type, ('', ()))
-
-
-def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool,
-                         dataset_type: str = '') -> Tuple[str, str]:
-    """Return (status, detail) for one annotation npz and a sample of its images."""
+def _annotation_layout(need: FileNeed) -> Tuple[str, str]:
+    """Return (status, detail) for the keys and per-sample shapes of one annotation npz."""
     try:
-        layout = npz_layout(path)
+        layout = npz_layout(need.path)
     except UserError as exc:
         return 'invalid', str(exc)
     objects = [k for k, (_, dtype) in layout.items() if dtype.hasobject]
@@ -201,22 +177,23 @@ def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool,
         return 'invalid', (f'keys {objects} hold Python objects (pickled object arrays), which the loaders refuse '
                            'because unpickling can run code; re-save them as numeric or string arrays')
     shapes = {k: shape for k, (shape, _) in layout.items()}
-    required = MOSH_KEYS if mosh else IMAGE_ANNOTATION_KEYS
-    missing = [k for k in required if k not in shapes]
+    missing = [k for k in need.keys if k not in shapes]
     if missing:
         return 'invalid', f'missing keys {missing} (present: {sorted(shapes)})'
-    protocol, protocol_keys = _protocol_keys(dataset_type)
-    missing = [k for k in protocol_keys if k not in shapes]
+    missing = [k for k in need.protocol_keys if k not in shapes]
     if missing:
-        return 'invalid', f'missing keys {missing} that the {protocol} protocol needs (present: {sorted(shapes)})'
+        return 'invalid', f'missing keys {missing} that the {need.protocol} protocol needs (present: {sorted(shapes)})'
     lengths = {k: shape[0] for k, shape in shapes.items() if shape}
     if len(set(lengths.values())) > 1:
         return 'invalid', f'keys have different sample counts: {lengths}'
-    for key, shape in ANNOTATION_SHAPES.items():
+    for key, shape in SAMPLE_SHAPES.items():
         if key in shapes and shapes[key][1:] != shape:
             return 'invalid', f'{key} has per-sample shape {shapes[key][1:]}, expected {shape}'
-    if mosh or image_dir is None:
-        return 'found', ''
+    return 'found', ''
+
+
+def _sampled_images(path: str, image_dir: str) -> Tuple[str, str]:
+    """Return (status, detail) for a sample of the images an annotation file names."""
     try:
         names = load_npz(path, 'annotation file', keys=['imgname'])['imgname']
     except UserError as exc:
@@ -229,61 +206,77 @@ def _validate_annotation(path: str, image_dir: Optional[str], mosh: bool,
     return 'found', ''
 
 
-def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
-    """Annotation files (validated) and image folders of a (possibly wrapped) dataset config."""
-    statuses = []
-    for cfg in _dataset_cfgs(dataset_cfg):
-        root = cfg.get('data_root')
-        ann_file = _join(root, cfg['ann_file'])
-        mosh = 'Mosh' in str(cfg.get('type', ''))
-        prefix = (cfg.get('data_prefix') or {}).get('img')
-        image_dir = None if mosh else _join(root, prefix or '')
-        if image_dir is not None and not osp.isdir(image_dir):
-            statuses.append(AssetStatus('images', image_dir, 'missing', f'no image folder at {image_dir}'))
-            image_dir = None
-        status = _check_file('annotation', ann_file)
-        if status.ok:
-            status.status, status.detail = _validate_annotation(ann_file, image_dir, mosh, str(cfg.get('type', '')))
-        statuses.append(status)
-    return statuses
+def _check_annotation(need: FileNeed, image_dir: Optional[str]) -> AssetStatus:
+    status = _check_file(need.kind, need.path)
+    if status.ok:
+        status.status, status.detail = _annotation_layout(need)
+    if status.ok and image_dir is not None and 'imgname' in need.keys:
+        status.status, status.detail = _sampled_images(need.path, image_dir)
+    return status
 
 
-def _evaluator_cfgs(evaluators) -> List[dict]:
-    if not evaluators:
-        return []
-    return [dict(e) for e in evaluators] if isinstance(evaluators, (list, tuple)) else [dict(evaluators)]
-
-
-def _check_gendered_models(smpl_path: str) -> List[AssetStatus]:
+def _check_gender_model(need: FileNeed) -> AssetStatus:
     from mesh_recovery.body_models.io import find_optional_gender_path
-    from mesh_recovery.evaluation.mesh_eval_body import model_folder
-    statuses = []
-    folder = model_folder(smpl_path)
-    for gender in ('male', 'female'):
-        found = find_optional_gender_path(folder, gender) if osp.isdir(folder) else None
-        expected = osp.join(folder, f'SMPL_{gender.upper()}.pkl')
-        statuses.append(AssetStatus('smpl', found, 'found') if found else AssetStatus(
-            'smpl', expected, 'missing', f'the 3DPW protocol (PW3DError, gt_gender=gendered) poses the ground '
-            f'truth with the {gender} model: no {expected} (or .npz){_relative_note(expected)}'))
+    found = find_optional_gender_path(need.path, need.gender) if osp.isdir(need.path) else None
+    if found:
+        return AssetStatus(need.kind, found, 'found')
+    expected = osp.join(need.path, smpl_file_name(need.gender))
+    return AssetStatus(need.kind, expected, 'missing',
+                       f'{need.why}: no {expected} (or .npz){_relative_note(expected)}')
+
+
+def check_needs(needs: Sequence[FileNeed]) -> List[AssetStatus]:
+    """Check what dataset and metric classes declared (``needed_files``), in order.
+
+    An image folder is reported only when it is missing; then the images of
+    the annotation files naming it are not sampled.
+    """
+    statuses, absent_dirs = [], set()
+    for need in needs:
+        if need.check == 'folder':
+            if not osp.isdir(need.path):
+                absent_dirs.add(need.path)
+                statuses.append(AssetStatus(need.kind, need.path, 'missing', f'no image folder at {need.path}'))
+        elif need.check == 'spin_npz':
+            image_dir = None if need.image_dir in absent_dirs else need.image_dir
+            statuses.append(_check_annotation(need, image_dir))
+        elif need.check == 'body_model':
+            statuses.append(_check_gender_model(need))
+        elif need.check == 'npy':
+            statuses.append(_opened(need.kind, need.path, lambda p: load_npy(p, 'joint regressor'))[0])
+        else:
+            statuses.append(_check_file(need.kind, need.path))
     return statuses
+
+
+def _declared(ask: Callable[[], List[FileNeed]], where: str) -> Tuple[List[FileNeed], List[AssetStatus]]:
+    """Ask a class for its files; a config it refuses becomes an ``invalid`` status (the doctor never crashes)."""
+    try:
+        return ask(), []
+    except (KeyError, TypeError, ValueError) as exc:
+        return [], [AssetStatus('config', where, 'invalid', f'{type(exc).__name__}: {exc}'.replace('"', ''))]
+
+
+def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
+    """Annotation files (validated) and image folders of a (possibly wrapped) dataset config.
+
+    The files are those the dataset classes declare (``needed_files``), so a
+    new dataset class is checked without changing this function.
+    """
+    from mesh_recovery.datasets.file_needs import dataset_files
+    needs, errors = _declared(lambda: dataset_files(dataset_cfg), 'dataset config')
+    return errors + check_needs(needs)
 
 
 def check_evaluator_files(evaluators) -> List[AssetStatus]:
-    """The files the evaluation protocols of ``evaluators`` read (gendered models, regressors, annotations)."""
-    from mesh_recovery.evaluation.mesh_eval_body import default_h36m_regressor
+    """The files the metrics of ``evaluators`` declare (gendered models, regressors, annotations)."""
+    import mesh_recovery.evaluation  # noqa: F401  (registers the metrics)
+    from mesh_recovery.evaluation.eval_names import evaluator_list
+    from mesh_recovery.registry import METRICS
     statuses = []
-    for metric in _evaluator_cfgs(evaluators):
-        kind = metric.get('type')
-        needs_body = kind == 'PW3DError' or (kind == 'MPIINF3DHPError'
-                                             and metric.get('pred_source') == 'h36m_regressor')
-        if needs_body and metric.get('smpl_path'):
-            smpl_path = str(metric['smpl_path'])
-            if kind == 'PW3DError' and metric.get('gt_gender', 'gendered') == 'gendered':
-                statuses += _check_gendered_models(smpl_path)
-            regressor = str(metric.get('regressor') or default_h36m_regressor(smpl_path))
-            statuses.append(_opened('h36m_regressor', regressor, lambda p: load_npy(p, 'joint regressor'))[0])
-        if kind == 'H36MActionError' and metric.get('ann_file'):
-            statuses.append(_check_file('annotation', str(metric['ann_file'])))
+    for metric in evaluator_list(evaluators):
+        needs, errors = _declared(lambda: declared_files(METRICS, metric), f"evaluator {metric.get('type')}")
+        statuses += errors + check_needs(needs)
     return statuses
 
 

@@ -9,8 +9,7 @@ import numpy as np
 from mesh_recovery.utils.errors import BadFileError, MissingFileError
 from mesh_recovery.utils.npz import save_npz_deterministic
 
-# Float keys SPIN writes with np.savez from Python lists: float64 arrays.
-FLOAT_KEYS = ('center', 'scale', 'part', 'S', 'pose', 'shape', 'has_smpl')
+from ..annotation_format import FLOAT_KEYS
 # Box side = factor * the keypoint box's longer side (SPIN's scaleFactor for most datasets).
 KEYPOINT_BOX_FACTOR = 1.2
 SCALE_UNIT = 200.0

@@ -27,6 +27,7 @@ import numpy as np
 from mesh_recovery.conventions.keypoints import H36M_REGRESSOR_17, SPIN_24, joint_indices
 from mesh_recovery.utils.errors import BadFileError
 
+from ..annotation_format import H36M_TEST_KEYS
 from .common import check_shape, open_h5, require_dir, require_file, save_annotations, sorted_glob
 from .convert_options import ConvertOptions
 from .joint_names import H36M_32
@@ -164,7 +165,7 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = 'test
     jobs = _frame_jobs(sequences, root, image_root, options)
     extract_all(jobs, options.workers, options.progress, f'{DATASET} {split} videos')
     rows, slots = joint_indices(H36M_REGRESSOR_17, H36M_32), joint_indices(H36M_REGRESSOR_17, SPIN_24)
-    keys = ('imgname', 'center', 'scale', 'S') + (('part', ) if split == 'train' else ())
+    keys = H36M_TEST_KEYS + (('part', ) if split == 'train' else ())
     outputs = {1: _columns(keys), 2: _columns(keys)} if split == 'test' else {0: _columns(keys)}
     for seq, job in track(list(zip(sequences, jobs)), f'{DATASET} {split} boxes', options.progress):
         written = set(job.written)

@@ -26,6 +26,7 @@ import numpy as np
 from mesh_recovery.conventions.keypoints import H36M_REGRESSOR_17, SPIN_24, joint_indices
 from mesh_recovery.utils.errors import BadFileError
 
+from ..annotation_format import MPI_INF_3DHP_WRITTEN_KEYS
 from .common import (check_shape, h5_dataset, keypoint_box, load_mat, open_h5, require_file, save_annotations,
                      spin_part)
 from .convert_options import ConvertOptions
@@ -123,7 +124,7 @@ def _add_fits(columns: Dict[str, list], path: str) -> None:
 
 def convert_train(root: str, out_dir: str, options: ConvertOptions) -> List[str]:
     """Extract the kept frames and write ``mpi_inf_3dhp_train.npz``."""
-    columns = {k: [] for k in ('imgname', 'center', 'scale', 'part', 'S')}
+    columns = {k: [] for k in MPI_INF_3DHP_WRITTEN_KEYS}
     jobs: List[FrameJob] = []
     _train_samples(root, columns, jobs, options)
     extract_all(jobs, options.workers, options.progress, f'{DATASET} train videos')
@@ -148,7 +149,7 @@ def convert_test(root: str, out_dir: str, options: ConvertOptions) -> List[str]:
     """Write ``mpi_inf_3dhp_test.npz`` from ``root/mpi_inf_3dhp_test_set``."""
     rows = joint_indices(H36M_REGRESSOR_17, MPI_INF_3DHP_TEST_17)
     slots = joint_indices(H36M_REGRESSOR_17, SPIN_24)
-    columns = {k: [] for k in ('imgname', 'center', 'scale', 'part', 'S')}
+    columns = {k: [] for k in MPI_INF_3DHP_WRITTEN_KEYS}
     for number in track(TEST_SEQUENCES, f'{DATASET} test sequences', options.progress):
         rel = f'mpi_inf_3dhp_test_set/TS{number}'
         path = osp.join(root, rel, 'annot_data.mat')

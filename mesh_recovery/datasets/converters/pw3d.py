@@ -17,6 +17,7 @@ import numpy as np
 
 from mesh_recovery.utils.errors import BadFileError, UserError
 
+from ..annotation_format import PW3D_KEYS
 from .common import keypoint_box, require_dir, save_annotations, sorted_glob
 from .convert_options import ConvertOptions
 from .progress_bar import ProgressBar
@@ -79,7 +80,7 @@ def convert(root: str, out_dir: str, options: ConvertOptions, split: str = 'test
     """Write ``3dpw_<split>.npz`` from ``root/sequenceFiles/<split>/*.pkl``; returns the written paths."""
     folder = require_dir(osp.join(root, 'sequenceFiles', split), 'sequence folder', DATASET)
     files = sorted_glob(osp.join(folder, '*.pkl'), 'sequence pickle', DATASET)
-    columns = {k: [] for k in ('imgname', 'center', 'scale', 'pose', 'shape', 'gender')}
+    columns = {k: [] for k in PW3D_KEYS}
     bar = ProgressBar(len(files), f'{DATASET} sequences', options.progress)
     for path in files:
         data = load_sequence(path)

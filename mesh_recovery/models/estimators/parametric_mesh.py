@@ -13,6 +13,7 @@ import torch.nn as nn
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
+from mesh_recovery.body_models.model_files import SPIN24_REGRESSOR_HINT
 from mesh_recovery.geometry.full_image_camera import cliff_bbox_info, crop_camera_to_full
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
@@ -102,8 +103,7 @@ class ParametricMesh(BaseModel):
         # The regressor buffer's name differs across body-model versions (joints_regressor_t / joints_regressor).
         if all(getattr(body, name, None) is None for name in ('joints_regressor_t', 'joints_regressor')):
             raise ValueError(f'smpl={cfg} has no joints_regressor: the losses and keypoints_3d need the (24, V) '
-                             'SPIN-24 regressor (models/smpl/joints_regressor_cmr.npy for SMPL, '
-                             'models/free_body/joints_regressor_spin24.npy for the free body model)')
+                             f'SPIN-24 regressor ({SPIN24_REGRESSOR_HINT})')
         return body
 
     def _build_mesh_loss(self, cfg: Optional[dict]) -> nn.Module:

@@ -6,6 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from mesh_recovery.body_models.model_files import FREE_BODY_MEAN_PARAMS, SMPL_DIR, SMPL_MEAN_PARAMS, free_body_path
 from mesh_recovery.geometry.rotation import rot6d_to_matrix
 from mesh_recovery.registry import MODELS
 from mesh_recovery.utils.errors import BadFileError
@@ -43,8 +44,8 @@ def load_mean_params(path: str) -> dict:
         Float32 tensors of shape ``(1, 144)``, ``(1, 10)``, ``(1, 3)`` under
         ``pose``, ``shape``, ``cam``.
     """
-    hint = ('place smpl_mean_params.npz there (models/smpl/ for SMPL, from mmpose 0.x data preparation; '
-            'models/free_body/mean_params.npz for the free body model)')
+    hint = (f'place {SMPL_MEAN_PARAMS} there ({SMPL_DIR}/ for SMPL, from mmpose 0.x data preparation; '
+            f'{free_body_path(FREE_BODY_MEAN_PARAMS)} for the free body model)')
     expected = {'pose': POSE_DIM, 'shape': BETA_DIM, 'cam': CAM_DIM}
     data = load_npz(path, 'SMPL mean parameters', keys=expected, required=expected, hint=hint)
     out = {}
