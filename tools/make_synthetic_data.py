@@ -14,9 +14,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+from mesh_recovery.body_models.model_files import FREE_BODY_MODEL_FILES, FREE_BODY_REGRESSOR, free_body_path  # noqa: E402
 from mesh_recovery.synthetic.dataset_writer import SyntheticDatasetWriter  # noqa: E402
-
-FREE_BODY_DIR = 'models/free_body'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,8 +30,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='samples of the MPI-INF-3DHP-like test set (synthetic_3dhp_test.npz)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--workers', type=int, default=2, help='rendering processes')
-    parser.add_argument('--body-model', default=osp.join(FREE_BODY_DIR, 'body_model.npz'))
-    parser.add_argument('--joints-regressor', default=osp.join(FREE_BODY_DIR, 'joints_regressor_spin24.npy'))
+    parser.add_argument('--body-model', default=free_body_path(FREE_BODY_MODEL_FILES['neutral']))
+    parser.add_argument('--joints-regressor', default=free_body_path(FREE_BODY_REGRESSOR))
     parser.add_argument('--contact-sheet', metavar='IMAGE',
                         help='also save a grid of training samples with their 2D joints and boxes')
     return parser.parse_args(argv)

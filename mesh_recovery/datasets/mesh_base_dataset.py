@@ -13,8 +13,8 @@ from mesh_recovery.utils.asset_needs import FileNeed, join_root
 from .pipeline import build_pipeline
 from .seeding import AUG_SEED_KEY, split_index
 from .annotation_checks import check_annotation_values
-from .annotation_format import REQUIRED_KEYS
-from .spin_annotations import NUM_JOINTS, load_spin_annotations
+from .annotation_format import NUM_JOINTS, REQUIRED_KEYS
+from .spin_annotations import load_spin_annotations
 
 # mmpose 0.x ``data_cfg`` keys of mesh datasets.
 _DATA_CFG_KEYS = ('image_size', 'iuv_size', 'num_joints', 'use_IUV', 'uv_type')

@@ -12,8 +12,8 @@ from mmengine.fileio import get_local_path
 
 from mesh_recovery.utils.files import load_npz
 
-from .annotation_format import (COLUMN_NAMES, GENDER_FEMALE, GENDER_MALE, GENDER_UNKNOWN, NUM_JOINTS,  # noqa: F401
-                                OPTIONAL_KEYS, REQUIRED_KEYS, SAMPLE_SHAPES)
+from .annotation_format import (COLUMN_NAMES, GENDER_FEMALE, GENDER_MALE, GENDER_UNKNOWN, OPTIONAL_KEYS,
+                                REQUIRED_KEYS, SAMPLE_SHAPES)
 
 
 def _load_npz(ann_file: str, local_path: str, required: Iterable[str],

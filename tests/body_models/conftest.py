@@ -5,6 +5,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The free-body-model builder is build-time code beside its tool (tools/body_model_builder/),
+# outside the installed package; appended so tools/*.py cannot shadow other modules.
+TOOLS = str(Path(__file__).resolve().parents[2] / 'tools')
+if TOOLS not in sys.path:
+    sys.path.append(TOOLS)
 from synthetic_smpl import SMALL_NUM_VERTICES, make_smpl_arrays, write_official_pickle  # noqa: E402
 
 # Per-gender seeds and template offsets, so each model's output is distinguishable.

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mesh_recovery.body_models.free_body import free_body_mean_params
-from mesh_recovery.body_models.free_body.bone_grouping import (group_bones, grouped_weights,
-                                                               smpl_leader_bones, subtree)
-from mesh_recovery.utils.npz import save_npz_deterministic as write_npz
-from mesh_recovery.body_models.free_body.regressors import fit_sparse_row
-from mesh_recovery.body_models.free_body.shape_space import fit_shape_space
-from mesh_recovery.body_models.free_body.tpose import minimal_rotation, to_smpl_frame
+from body_model_builder import free_body_mean_params  # tools/body_model_builder (see conftest.py)
+from body_model_builder.bone_grouping import group_bones, grouped_weights, smpl_leader_bones, subtree
+from body_model_builder.regressors import fit_sparse_row
+from body_model_builder.shape_space import fit_shape_space
+from body_model_builder.tpose import minimal_rotation, to_smpl_frame
+
 from mesh_recovery.conventions import SMPL_24, SPIN_24, smpl_parents
+from mesh_recovery.utils.npz import save_npz_deterministic as write_npz
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = REPO / 'models' / 'free_body'
@@ -177,7 +177,7 @@ def test_poses_in_smplx_like_the_preview_skinning(model):
     torch = pytest.importorskip('torch')
     from smplx.utils import Struct
 
-    from mesh_recovery.body_models.free_body.preview import PREVIEW_POSE, pose_mesh
+    from body_model_builder.preview import PREVIEW_POSE, pose_mesh
     layer = smplx.SMPL(model_path='unused', data_struct=Struct(**model), num_betas=10)
     betas = np.random.default_rng(4).normal(size=10)
     body_pose = np.zeros((23, 3))

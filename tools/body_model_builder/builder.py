@@ -15,6 +15,8 @@ from typing import Callable, Dict, NamedTuple, Optional
 
 import numpy as np
 
+from mesh_recovery.body_models.model_files import (FREE_BODY_MEAN_PARAMS, FREE_BODY_MODEL_FILES, FREE_BODY_REGRESSOR,
+                                                   H36M_REGRESSOR)
 from mesh_recovery.conventions import SMPL_24, smpl_parents
 from mesh_recovery.utils.npz import save_npy, save_npz_deterministic
 
@@ -27,10 +29,11 @@ from .shape_space import fit_shape_space
 from .spin_regressor import FACE_KEYPOINTS, build_spin24_regressor, h36m_regressor_from_spin24
 from .tpose import bake_tpose, to_smpl_frame
 
-BODY_MODEL_FILE = 'body_model.npz'
-SPIN_REGRESSOR_FILE = 'joints_regressor_spin24.npy'
-MEAN_PARAMS_FILE = 'mean_params.npz'
-H36M_REGRESSOR_FILE = 'J_regressor_h36m.npy'
+# The names the loaders look for (mesh_recovery/body_models/model_files.py).
+BODY_MODEL_FILE = FREE_BODY_MODEL_FILES['neutral']
+SPIN_REGRESSOR_FILE = FREE_BODY_REGRESSOR
+MEAN_PARAMS_FILE = FREE_BODY_MEAN_PARAMS
+H36M_REGRESSOR_FILE = H36M_REGRESSOR
 NUM_BETAS = 10
 NUM_POSE_BLEND = 9 * (len(SMPL_24) - 1)
 EYE_BONES = ('eye.L', 'eye.R')

@@ -11,13 +11,14 @@ from typing import Callable, Dict
 import numpy as np
 import torch
 
+from mesh_recovery.body_models.model_files import FREE_BODY_MODEL_FILES
 from mesh_recovery.utils.npz import save_npz_deterministic
 
 from . import anny_population as anny_source
 from .shape_space import fit_shape_space
 from .tpose import bake_tpose, to_smpl_frame
 
-GENDER_FILES = {'male': 'body_model_male.npz', 'female': 'body_model_female.npz'}
+GENDER_FILES = {gender: FREE_BODY_MODEL_FILES[gender] for gender in ('male', 'female')}
 # anny's gender phenotype: 0 is male, 1 female (its shape distribution draws the
 # boys' height, weight and muscle tables for gender <= 0.5).
 ANNY_GENDER = {'male': 0.0, 'female': 1.0}
