@@ -1,6 +1,7 @@
-"""Every recipe of docs/configs.md's "Common experiments" builds on the quickstart config.
+"""Every recipe of docs/configs.md's "Common experiments" and "Swapping a backbone or a head" builds.
 
-Each ```python block there is a child config; it is written to a temporary file
+The first ```python block of each subsection there is a child config (of the quickstart
+config unless it names its own ``_base_``); it is written to a temporary file
 (its ``_base_`` paths made absolute), read by mmengine, pointed at the small
 synthetic data set of this test session and built as the tools build it: the
 runner (start-up checks included), the train loop with its dataset, the
@@ -20,9 +21,13 @@ HMR_CONFIGS = REPO / 'configs' / 'mesh' / 'hmr'
 QUICKSTART = HMR_CONFIGS / 'hmr_resnet18_synthetic_quickstart.py'
 
 
-def recipes():
+SECTIONS = ('Swapping a backbone or a head', 'Common experiments')
+
+
+def recipes(heading: str):
+    """(title, code) of the first python block of each ``###`` subsection under ``## heading``."""
     text = (REPO / 'docs' / 'configs.md').read_text()
-    section = text.split('\n## Common experiments\n', 1)[1].split('\n## ', 1)[0]
+    section = text.split(f'\n## {heading}\n', 1)[1].split('\n## ', 1)[0]
     found = []
     for block in re.split(r'\n### ', section)[1:]:
         title = block.splitlines()[0]
@@ -32,7 +37,7 @@ def recipes():
     return found
 
 
-RECIPES = recipes()
+RECIPES = [recipe for heading in SECTIONS for recipe in recipes(heading)]
 
 
 def write_child(code: str, folder: Path) -> Path:
@@ -56,8 +61,10 @@ def use_data(node, data_dir: str):
             use_data(value, data_dir)
 
 
-def test_the_section_has_every_experiment():
-    assert len(RECIPES) == 18, [title for title, _ in RECIPES]
+def test_the_sections_have_every_experiment():
+    assert [title for title, _ in recipes(SECTIONS[0])] == [
+        'Another backbone', 'Another head', 'Another head with the same arguments']
+    assert len(recipes(SECTIONS[1])) == 16, [title for title, _ in recipes(SECTIONS[1])]
 
 
 @pytest.mark.parametrize('title, code', RECIPES, ids=[t.split('.')[0] for t, _ in RECIPES])
