@@ -12,7 +12,7 @@ import stat
 
 import pytest
 import torch
-from fault_tools import QUICKSTART, REPO, fault_data_dir, run_python, tiny_options  # noqa: F401  (fixture)
+from fault_tools import QUICKSTART, REPO, fault_data_dir, run_python, tiny_run_options  # noqa: F401  (fixture)
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint
 
@@ -59,7 +59,7 @@ def warnings_log():
 def test_kill_during_checkpoint_write_then_resume(fault_data_dir, tmp_path, capfd):
     work_dir = tmp_path / 'work'
     # One iteration per epoch; checkpoints without optimizer states are a third of the size (faster to write).
-    options = tiny_options(fault_data_dir, 2) + ['train_dataloader.batch_size=8',
+    options = tiny_run_options(fault_data_dir, 2) + ['train_dataloader.batch_size=8',
                                                  'default_hooks.checkpoint.save_optimizer=False']
     args = [QUICKSTART, '--work-dir', work_dir, '--seed', '0', '--no-validate', '--cfg-options', *options]
     killed = run_python(['-c', KILLER] + args)

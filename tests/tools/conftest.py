@@ -6,42 +6,15 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-QUICKSTART = 'configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py'
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for synthetic_runs
+from synthetic_runs import QUICKSTART, REPO, tiny_run_options, write_synthetic_data  # noqa: E402,F401
 
 
 @pytest.fixture(scope='session')
 def synthetic_data_dir(tmp_path_factory):
     """16 training images, 8 test images of each protocol and a 200-pose prior, generated once per session."""
-    from mesh_recovery.synthetic.dataset_writer import SyntheticDatasetWriter
-    out_dir = tmp_path_factory.mktemp('synthetic_data')
-    writer = SyntheticDatasetWriter(str(REPO / 'models/free_body/body_model.npz'),
-                                    str(REPO / 'models/free_body/joints_regressor_spin24.npy'), str(out_dir),
-                                    seed=0, num_workers=1)
-    writer.write_train(16)
-    writer.write_test(8)
-    writer.write_pw3d_test(8)
-    writer.write_mpi_inf_3dhp_test(8)
-    writer.write_prior(200)
-    return out_dir
-
-
-def tiny_run_options(data_dir, epochs: int = 1, batch_size: int = 4, workers: int = 0) -> list:
-    """``--cfg-options`` making the quickstart config a seconds-long run on ``data_dir``."""
-    return [
-        f'train_dataloader.dataset.train_dataset.data_root={data_dir}',
-        f'train_dataloader.dataset.adversarial_dataset.data_root={data_dir}',
-        f'test_dataloader.dataset.data_root={data_dir}',
-        f'val_dataloader.dataset.data_root={data_dir}',
-        f'train_dataloader.batch_size={batch_size}',
-        f'train_dataloader.num_workers={workers}',
-        'train_dataloader.persistent_workers=False',
-        f'test_dataloader.num_workers={workers}',
-        f'val_dataloader.num_workers={workers}',
-        f'train_cfg.max_epochs={epochs}',
-        f'train_cfg.val_interval={epochs + 1}',
-        'default_hooks.logger.interval=1',
-    ]
+    return write_synthetic_data(tmp_path_factory.mktemp('synthetic_data'), train=16, test=8, pw3d_test=8,
+                                mpi_inf_3dhp_test=8, prior=200)
 
 
 def run_tool(args, cwd=REPO, timeout=600, check=True, env=None):

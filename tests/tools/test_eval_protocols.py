@@ -8,11 +8,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from conftest import REPO, run_tool  # noqa: F401  (tests/tools/conftest.py)
+from synthetic_runs import QUICKSTART, synthetic_writer  # tests/synthetic_runs.py, on sys.path via conftest.py
+
 from mesh_recovery.registry import MODELS
 
 PW3D = 'configs/mesh/hmr/hmr_resnet18_synthetic_pw3d.py'
 MPI_INF_3DHP = 'configs/mesh/hmr/hmr_resnet18_synthetic_mpi_inf_3dhp.py'
-QUICKSTART = 'configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py'
 H36M_NAMES = ('S9_Directions_1.54138969_000001.jpg', 'S9_Directions_1.54138969_000006.jpg',
               'S11_TakingPhoto.58860488_000011.jpg', 'S11_Walking_1.60457274_000016.jpg')
 
@@ -20,11 +21,8 @@ H36M_NAMES = ('S9_Directions_1.54138969_000001.jpg', 'S9_Directions_1.54138969_0
 @pytest.fixture(scope='module')
 def protocol_data(tmp_path_factory):
     """4 images per protocol-like test set, an H36M-named copy of the plain test set, a random-init checkpoint."""
-    from mesh_recovery.synthetic.dataset_writer import SyntheticDatasetWriter
     out = tmp_path_factory.mktemp('protocol_data')
-    writer = SyntheticDatasetWriter(str(REPO / 'models/free_body/body_model.npz'),
-                                    str(REPO / 'models/free_body/joints_regressor_spin24.npy'), str(out),
-                                    seed=0, num_workers=1)
+    writer = synthetic_writer(out)
     writer.write_pw3d_test(4)
     writer.write_mpi_inf_3dhp_test(4)
     test = np.load(writer.write_test(4))
