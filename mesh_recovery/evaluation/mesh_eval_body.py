@@ -11,8 +11,6 @@ from mesh_recovery.body_models.smpl import GENDER_CODES, SMPL
 from mesh_recovery.conventions import H36M_REGRESSOR_17, JOINT_ORDERS, joint_indices
 from mesh_recovery.utils.asset_needs import FileNeed
 
-# The file name of the Human3.6M regressor beside the SMPL files (SPIN's data/ folder).
-H36M_REGRESSOR_FILE = H36M_REGRESSOR
 GT_GENDERS = ('gendered', 'neutral')
 
 
@@ -24,7 +22,7 @@ def model_folder(smpl_path: str) -> str:
 
 def default_h36m_regressor(smpl_path: str) -> str:
     """``J_regressor_h36m.npy`` in the folder of the body model."""
-    return osp.join(model_folder(smpl_path), H36M_REGRESSOR_FILE)
+    return osp.join(model_folder(smpl_path), H36M_REGRESSOR)
 
 
 def regressor_need(smpl_path: str, regressor: Optional[str] = None) -> FileNeed:
