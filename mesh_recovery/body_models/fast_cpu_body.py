@@ -1,4 +1,4 @@
-"""The CPU fast path of the SMPL forward pass, for large batches without autograd.
+"""The CPU fast path of the SMPL forward pass, for large batches, with or without autograd.
 
 It computes exactly what :func:`mesh_recovery.body_models.lbs.lbs` computes
 (the reference, used for everything else), rearranged for a 2-core CPU:
@@ -16,27 +16,32 @@ It computes exactly what :func:`mesh_recovery.body_models.lbs.lbs` computes
 - the result is put back in file order by whole rows and transposed to
   (B, V, 3) by OpenCV's blocked transpose (3-4x faster than torch's copy).
 
+With autograd the same layout and chunks run in differentiable torch ops
+(:meth:`FastCPUBody._blend_and_skin_autograd`): MKL instead of oneDNN, a
+multiply-and-reduce instead of in-place ``addcmul``, and a custom backward for
+the reorder and transpose (the inverse permutation and transpose, where
+``index_select``'s own backward scatters: 20 ms at B = 64).
+
 :class:`~mesh_recovery.body_models.SMPL` takes it when built with
 ``fast_cpu=True`` (the default) and :func:`uses_fast_cpu_path` holds.
 Figures: ``docs/benchmarks.md`` (SMPL layer).
 """
 import functools
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 from torch import Tensor
 
-# The one batch threshold: CPU batches of this size or more, without autograd, take
-# the fast path (below it the tall product loses to the plain one: 2.5x slower at B = 1).
+# The one batch threshold: CPU batches of this size or more take the fast path (below it
+# the tall product loses to the plain one: 2.5x slower at B = 1).
 FAST_CPU_MIN_BATCH = 32
 
 
 def uses_fast_cpu_path(betas: Tensor, rotmats: Tensor) -> bool:
-    """Whether a forward pass on these inputs qualifies for the fast path."""
-    needs_grad = torch.is_grad_enabled() and (betas.requires_grad or rotmats.requires_grad)
-    return betas.device.type == 'cpu' and betas.shape[0] >= FAST_CPU_MIN_BATCH and not needs_grad
+    """Whether a forward pass on these inputs qualifies for the fast path (with or without autograd)."""
+    return betas.device.type == 'cpu' and betas.shape[0] >= FAST_CPU_MIN_BATCH
 
 
 def onednn_gemm_available() -> bool:
@@ -136,8 +141,28 @@ def _numpy64(value: Tensor) -> np.ndarray:
     return value.detach().cpu().double().numpy()
 
 
+class _StoredToFileOrder(torch.autograd.Function):
+    """(V, 3, B) vertices in stored order -> (B, V, 3) in file order: a row gather and OpenCV's
+    blocked transpose. The backward undoes both the same way (the gradient of a permutation is
+    the inverse permutation), where torch's own backward of ``index_select`` scatters."""
+
+    @staticmethod
+    def forward(ctx, stacked: Tensor, unorder: Tensor, order: Tensor) -> Tensor:
+        ctx.save_for_backward(order)
+        batch = stacked.shape[2]
+        return _transpose_2d(stacked.index_select(0, unorder).view(-1, batch)).view(batch, -1, 3)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor) -> Tuple[Tensor, None, None]:
+        (order, ) = ctx.saved_tensors
+        batch = grad.shape[0]
+        rows = _transpose_2d(grad.contiguous().view(batch, -1)).view(-1, 3, batch)
+        return rows.index_select(0, order), None, None
+
+
 class FastCPUBody:
-    """One body model laid out for the fast path, in one dtype; CPU tensors, no autograd.
+    """One body model laid out for the fast path, in one dtype; CPU tensors.
 
     Args:
         v_template: (V, 3) rest template. shapedirs: (V, 3, S). posedirs: (9 * (J - 1), 3V)
@@ -179,25 +204,38 @@ class FastCPUBody:
         self.fk_order = torch.tensor(joint_order, dtype=torch.long)
         self.fk_parent_pos = torch.tensor(levels.parent_pos, dtype=torch.long)
         self.fk_unsort = torch.argsort(self.fk_order)
+        self.order = torch.from_numpy(order)  # file vertex of each stored row
         self.unorder = torch.from_numpy(np.argsort(order))  # stored row of each file vertex
         self._chunks: Dict[int, List[_SkinChunk]] = {}
 
     def __call__(self, betas: Tensor, rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """Vertices (B, V, 3), joints (B, J, 3) in file order and regressed joints (B, K, 3) or None,
-        for (B, S) ``betas`` and (B, J, 3, 3) ``rotmats`` (file joint order)."""
+        for (B, S) ``betas`` and (B, J, 3, 3) ``rotmats`` (file joint order).
+
+        With autograd (inputs that require grad) blending and skinning run in
+        differentiable ops (:meth:`_blend_and_skin_autograd`), otherwise without a graph.
+        """
+        if torch.is_grad_enabled() and (betas.requires_grad or rotmats.requires_grad):
+            return self._pose(betas, rotmats, self._blend_and_skin_autograd)
         with torch.no_grad():
-            batch, num_joints = rotmats.shape[:2]
-            coeffs = betas
-            if self.has_posedirs:
-                eye = torch.eye(3, dtype=rotmats.dtype)
-                coeffs = torch.cat([betas, (rotmats[:, 1:] - eye).reshape(batch, -1)], dim=1)
-            joints = torch.addmm(self.tensors['joint_template'], betas, self.tensors['joint_dirs'])
-            rest_joints, rel_joints = joints.view(batch, 2, num_joints, 3).unbind(1)
-            world_rot, world_pos = self._forward_kinematics(rotmats.index_select(1, self.fk_order), rel_joints)
-            translation = world_pos - torch.matmul(world_rot, rest_joints.unsqueeze(-1)).squeeze(-1)
-            affines = torch.cat([world_rot, translation.unsqueeze(-1)], dim=-1)  # (B, J, 3, 4)
-            vertices, joints_reg = self._blend_and_skin(coeffs, affines)
-            return vertices, world_pos.index_select(1, self.fk_unsort), joints_reg
+            return self._pose(betas, rotmats, self._blend_and_skin)
+
+    def _pose(self, betas: Tensor, rotmats: Tensor,
+              blend_and_skin: Callable[[Tensor, Tensor], Tuple[Tensor, Optional[Tensor]]]
+              ) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
+        """:meth:`__call__` with the given blending and skinning step."""
+        batch, num_joints = rotmats.shape[:2]
+        coeffs = betas
+        if self.has_posedirs:
+            eye = torch.eye(3, dtype=rotmats.dtype)
+            coeffs = torch.cat([betas, (rotmats[:, 1:] - eye).reshape(batch, -1)], dim=1)
+        joints = torch.addmm(self.tensors['joint_template'], betas, self.tensors['joint_dirs'])
+        rest_joints, rel_joints = joints.view(batch, 2, num_joints, 3).unbind(1)
+        world_rot, world_pos = self._forward_kinematics(rotmats.index_select(1, self.fk_order), rel_joints)
+        translation = world_pos - torch.matmul(world_rot, rest_joints.unsqueeze(-1)).squeeze(-1)
+        affines = torch.cat([world_rot, translation.unsqueeze(-1)], dim=-1)  # (B, J, 3, 4)
+        vertices, joints_reg = blend_and_skin(coeffs, affines)
+        return vertices, world_pos.index_select(1, self.fk_unsort), joints_reg
 
     def _forward_kinematics(self, rotmats: Tensor, rel_joints: Tensor) -> Tuple[Tensor, Tensor]:
         """World rotations (B, J, 3, 3) and positions (B, J, 3), one batched step per depth level."""
@@ -244,11 +282,42 @@ class FastCPUBody:
             if regressor_t is not None:
                 part = torch.mm(regressor_t[start:end].t(), out.reshape(end - start, 3 * batch))
                 joints = part if joints is None else joints + part
-        vertices = _transpose_2d(stacked.index_select(0, self.unorder).view(-1, batch)).view(batch, -1, 3)
+        vertices = _StoredToFileOrder.apply(stacked, self.unorder, self.order)
         if joints is not None:
             joints = joints.view(-1, 3, batch).permute(2, 0, 1).contiguous()
         return vertices, joints
 
+
+    def _blend_and_skin_autograd(self, coeffs: Tensor, affines: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """:meth:`_blend_and_skin` with autograd: the same tall layout and sparse chunks, in ops
+        that have a backward (no ``out=``, no oneDNN or OpenCV calls).
+
+        Each chunk blends its own rows of the tall directions and the chunks are joined
+        by ``cat`` along the vertices, so the backward pass only takes views of the
+        incoming gradient (no zero-filled full-size slice gradients); the joint maps are
+        applied as one multiply-and-reduce with homogeneous points, whose backward is
+        cheaper than that of the ``addcmul`` chain; the reorder is a row gather.
+        """
+        batch, num_joints = affines.shape[:2]
+        affines = affines.permute(2, 3, 0, 1).reshape(12 * batch, num_joints)
+        tall, regressor_t = self.tensors['tall'], self.tensors['regressor_t']
+        coeffs_t = torch.cat([coeffs, coeffs.new_ones(batch, 1)], dim=1).t()
+        parts, joints = [], None
+        for chunk in self.chunks(batch):
+            start, end = chunk.start, chunk.end
+            v_posed = torch.mm(tall[3 * start:3 * end], coeffs_t).view(end - start, 3, batch)
+            homogeneous = torch.cat([v_posed, v_posed.new_ones(end - start, 1, batch)], dim=1)  # (c, 4, B)
+            chunk_affines = affines if chunk.joints is None else affines.index_select(1, chunk.joints)
+            blended = torch.mm(chunk.weights_t.t(), chunk_affines.t()).view(end - start, 3, 4, batch)
+            out = (blended * homogeneous.unsqueeze(1)).sum(2)  # (c, 3, B)
+            if regressor_t is not None:
+                part = torch.mm(regressor_t[start:end].t(), out.reshape(end - start, 3 * batch))
+                joints = part if joints is None else joints + part
+            parts.append(out)
+        vertices = _StoredToFileOrder.apply(torch.cat(parts), self.unorder, self.order)
+        if joints is not None:
+            joints = joints.view(-1, 3, batch).permute(2, 0, 1).contiguous()
+        return vertices, joints
 
 __all__ = ['FAST_CPU_MIN_BATCH', 'FastCPUBody', 'chunk_size', 'onednn_gemm_available', 'skinning_vertex_order',
            'uses_fast_cpu_path']

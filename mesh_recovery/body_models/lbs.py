@@ -4,7 +4,7 @@ It follows the formulation of the SMPL paper (Loper et al. 2015, eqs. 2-4) in th
 steps smplx's ``lbs`` uses (vchoutas/smplx, ``smplx/lbs.py``); rotations are
 (..., 3, 3) matrices acting on column vectors, joint trees a parent list with
 -1 for the root. :class:`~mesh_recovery.body_models.SMPL` runs it on every
-device; on CPU, large batches without autograd may take the equivalent fast
+device; on CPU, large batches (with or without autograd) may take the equivalent fast
 path of :mod:`mesh_recovery.body_models.fast_cpu_body` instead.
 """
 from typing import List, Optional, Sequence, Tuple

@@ -65,10 +65,10 @@ class SMPL(nn.Module):
         num_betas: number of shape coefficients.
         genders: genders to load when their files exist ('neutral' is always loaded).
         fast_cpu: the one switch of the CPU fast path: with it, CPU batches of
-            ``FAST_CPU_MIN_BATCH`` (32) or more without autograd run
-            :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results,
-            about 2x faster); everything else, and everything without it, runs the
-            reference :func:`~mesh_recovery.body_models.lbs.lbs`.
+            ``FAST_CPU_MIN_BATCH`` (32) or more, with or without autograd, run
+            :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results
+            and gradients, about 2x faster); everything else, and everything without
+            it, runs the reference :func:`~mesh_recovery.body_models.lbs.lbs`.
 
     Attributes:
         faces: (F, 3) long buffer of triangle vertex indices.

@@ -70,24 +70,60 @@ def test_fast_path_equals_reference(model, monkeypatch, dtype, tol, onednn):
     model.float()
 
 
-def test_reference_is_what_the_threshold_and_autograd_select(model, monkeypatch):
-    """Below the threshold or with autograd the layer runs the reference; the monkeypatched
-    threshold moves a batch of 40 from the fast path to the reference."""
+def test_threshold_alone_selects_the_path(model, monkeypatch):
+    """Below the threshold the layer runs the reference, with or without autograd; at or above
+    it the fast path, with autograd too; the monkeypatched threshold moves a batch of 40 from
+    the fast path to the reference."""
     betas, pose = _inputs()
     calls = _spy_reference(monkeypatch)
     model(betas[:FAST_CPU_MIN_BATCH - 1], pose[:FAST_CPU_MIN_BATCH - 1])
-    assert calls == [FAST_CPU_MIN_BATCH - 1]
-    model(betas.requires_grad_(), pose)
-    assert calls == [FAST_CPU_MIN_BATCH - 1, BATCH]
-    monkeypatch.setattr(fast_cpu_body, 'FAST_CPU_MIN_BATCH', 10 ** 9)
+    model(betas[:FAST_CPU_MIN_BATCH - 1].requires_grad_(), pose[:FAST_CPU_MIN_BATCH - 1])
+    assert calls == [FAST_CPU_MIN_BATCH - 1] * 2
+    model(betas.clone().requires_grad_(), pose)
     with torch.no_grad():
         model(betas, pose)
+    assert len(calls) == 2
+    monkeypatch.setattr(fast_cpu_body, 'FAST_CPU_MIN_BATCH', 10 ** 9)
+    model(betas.clone().requires_grad_(), pose)
     assert calls[-1] == BATCH and len(calls) == 3
 
 
-def test_reference_gradients_match_central_differences_of_the_fast_path(neutral_pkl, monkeypatch):
-    """Gradients flow through the reference (the fast path has none); in float64 they match
-    central differences taken with the fast path (no autograd, batch of 40)."""
+def _weighted_loss(output, gen):
+    """A scalar mixing every output with random weights (so every gradient path counts)."""
+    return sum((t * torch.randn(t.shape, generator=gen, dtype=t.dtype)).sum() for t in output)
+
+
+@pytest.mark.parametrize('dtype, tol', [(torch.float64, 1e-11), (torch.float32, 2e-5)])
+def test_fast_path_gradients_equal_the_reference(model, monkeypatch, dtype, tol):
+    """With autograd the fast path gives the reference's values and its gradients w.r.t. betas
+    and pose (axis-angle, so the rotation conversion is inside), to ``tol`` times the largest
+    gradient; also with many small sparse chunks."""
+    model = model.to(dtype)
+    betas, pose = _inputs(dtype)
+    calls = _spy_reference(monkeypatch)
+    grads = {}
+    for name, fast in (('reference', False), ('fast', True), ('small chunks', True)):
+        if name == 'small chunks':
+            monkeypatch.setattr(fast_cpu_body, 'chunk_size', lambda batch, num_vertices: 97)
+        model.fast_cpu = fast
+        b, p = betas.clone().requires_grad_(), pose.clone().requires_grad_()
+        output = model(b, p)
+        _weighted_loss(output, torch.Generator().manual_seed(6)).backward()
+        grads[name] = (output, b.grad, p.grad)
+    assert calls == [BATCH]  # only the first pass ran the reference
+    (ref_out, ref_db, ref_dp) = grads['reference']
+    for name in ('fast', 'small chunks'):
+        out, db, dp = grads[name]
+        for a, b in zip(out, ref_out):
+            _assert_close_to_scale(a.detach(), b.detach(), tol)
+        _assert_close_to_scale(db, ref_db, tol)
+        _assert_close_to_scale(dp, ref_dp, tol)
+    model.float()
+
+
+def test_fast_path_gradients_match_central_differences(neutral_pkl, monkeypatch):
+    """In float64 the fast path's autograd gradients match central differences of itself
+    (batch of 40, no autograd for the differences)."""
     path, _ = neutral_pkl
     model = SMPL(path).double()
     betas, pose = (t.double() for t in _inputs())
@@ -103,10 +139,10 @@ def test_reference_gradients_match_central_differences_of_the_fast_path(neutral_
         with torch.no_grad():
             plus = (model(b + 1e-6 * db, p + 1e-6 * dp).vertices * weights).sum()
             minus = (model(b - 1e-6 * db, p - 1e-6 * dp).vertices * weights).sum()
-        assert calls == [BATCH]  # only the autograd pass ran the reference
         numeric = ((plus - minus) / 2e-6).item()
         analytic = ((b.grad * db).sum() + (p.grad * dp).sum()).item()
         assert abs(numeric - analytic) <= 1e-6 * max(1.0, abs(analytic))
+    assert calls == []  # every pass, autograd included, took the fast path
 
 
 def test_onednn_switch_is_read_on_every_call(monkeypatch):
