@@ -39,7 +39,8 @@ SOURCES = {
                        'SPIN-24 regressor instead', 'docs/evaluation.md#files-and-where-they-come-from'),
     'checkpoint': ('the mmpose model zoo (HMR, hmr_mesh_224x224-c21e8229_20201015.pth) or your own '
                    'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
-    'config': ('a corrected config: the class named by its `type` refused these arguments', DOCS),
+    'config': ('a corrected config entry (a registered `type` and the arguments that class takes)',
+               'docs/configs.md'),
 }
 # For a kind a dataset or metric class declares that is not listed above.
 OTHER_SOURCE = ('the documentation of the dataset or metric class that reads it', DOCS)
@@ -254,7 +255,9 @@ def _declared(ask: Callable[[], List[FileNeed]], where: str) -> Tuple[List[FileN
     try:
         return ask(), []
     except (KeyError, TypeError, ValueError) as exc:
-        return [], [AssetStatus('config', where, 'invalid', f'{type(exc).__name__}: {exc}'.replace('"', ''))]
+        # str() of a KeyError is the repr of its message; show the message itself.
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        return [], [AssetStatus('config', where, 'invalid', f'{type(exc).__name__}: {message}')]
 
 
 def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
@@ -264,7 +267,8 @@ def check_dataset_files(dataset_cfg) -> List[AssetStatus]:
     new dataset class is checked without changing this function.
     """
     from mesh_recovery.datasets.file_needs import dataset_files
-    needs, errors = _declared(lambda: dataset_files(dataset_cfg), 'dataset config')
+    kind = dataset_cfg.get('type') if hasattr(dataset_cfg, 'get') else type(dataset_cfg).__name__
+    needs, errors = _declared(lambda: dataset_files(dataset_cfg), f'dataset {kind}')
     return errors + check_needs(needs)
 
 
