@@ -12,6 +12,11 @@ from mesh_recovery.utils.errors import MissingFileError, UnreadableFileError
 _FLAGS = {'color': cv2.IMREAD_COLOR, 'grayscale': cv2.IMREAD_GRAYSCALE, 'unchanged': cv2.IMREAD_UNCHANGED}
 
 
+def _where(results: dict) -> str:
+    # Built only when an error is raised, not for every sample.
+    return f"{results['img_path']} (dataset index {results.get('sample_idx', 'unknown')})"
+
+
 @TRANSFORMS.register_module()
 class LoadImageFromFile(BaseTransform):
     """Read ``results['img_path']`` and decode it with OpenCV (BGR, uint8).
@@ -53,16 +58,14 @@ class LoadImageFromFile(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         path = results['img_path']
-        where = f"{path} (dataset index {results.get('sample_idx', 'unknown')})"
-        missing = MissingFileError(f'image {where} does not exist; check data_root / img_prefix')
         try:
             img = self._read(path)
         except FileNotFoundError:
-            raise missing from None
+            raise MissingFileError(f'image {_where(results)} does not exist; check data_root / img_prefix') from None
         except IsADirectoryError:
-            raise UnreadableFileError(f'image {where} is a directory, not an image file') from None
+            raise UnreadableFileError(f'image {_where(results)} is a directory, not an image file') from None
         if img is None:
-            raise UnreadableFileError(f'image {where} could not be read or decoded as an image')
+            raise UnreadableFileError(f'image {_where(results)} could not be read or decoded as an image')
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img

@@ -23,6 +23,20 @@ _BOX_FIELDS = (
 )
 
 
+_NUMPY_DTYPES = {torch.float32: np.float32, torch.int64: np.int64}
+
+
+def _as_tensor(value, dtype: torch.dtype) -> torch.Tensor:
+    """``value`` as a ``dtype`` tensor; an array of that dtype is wrapped without a copy.
+
+    ``torch.from_numpy`` takes ~1.6 us where ``torch.as_tensor(np.asarray(...))`` takes
+    5-7 us, nine times per sample (same result: both share the array's memory).
+    """
+    if isinstance(value, np.ndarray) and value.dtype == _NUMPY_DTYPES[dtype] and value.flags.writeable:
+        return torch.from_numpy(value)
+    return torch.as_tensor(np.asarray(value), dtype=dtype)
+
+
 @TRANSFORMS.register_module()
 class PackMeshInputs(BaseTransform):
     """Pack a sample as ``{'inputs': (3, H, W) uint8 BGR tensor, 'data_samples': dict of tensors}``.
@@ -74,7 +88,7 @@ class PackMeshInputs(BaseTransform):
             raise KeyError(f'{type(self).__name__} needs {missing}; the sample has {sorted(results)}')
         data_samples = {}
         for src, dst, dtype, shape in fields:
-            value = torch.as_tensor(np.asarray(results[src]), dtype=dtype)
+            value = _as_tensor(results[src], dtype)
             if tuple(value.shape) != shape:
                 raise ValueError(f'{src!r} must have shape {shape}, got {tuple(value.shape)} '
                                  f'({results.get("img_path")})')
@@ -91,5 +105,5 @@ class PackMeshInputs(BaseTransform):
         if not focal > 0:
             # CLIFF's estimate for an unknown camera (a field of view of about 55 degrees).
             focal = (width * width + height * height) ** 0.5
-        return {'ori_shape': torch.tensor([height, width], dtype=torch.float32),
-                'focal_length': torch.tensor(focal, dtype=torch.float32)}
+        return {'ori_shape': torch.from_numpy(np.array([height, width], dtype=np.float32)),
+                'focal_length': torch.from_numpy(np.array(focal, dtype=np.float32))}
