@@ -16,22 +16,18 @@ import argparse
 import os.path as osp
 import sys
 import tempfile
-import time
+from pathlib import Path
 from typing import Callable, Dict, List
 
 import numpy as np
 import torch
 import torchvision
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # _common, also when imported from elsewhere
+from _common import FREE_BODY, MEAN, STD, interleaved_times, normalised, train_batch  # noqa: E402
 
 from mesh_recovery.engine import MultiOptimWrapperConstructor  # noqa: E402
 from mesh_recovery.registry import MODELS  # noqa: E402
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FREE_BODY = osp.join(ROOT, 'models', 'free_body')
-MEAN = [123.675, 116.28, 103.53]
-STD = [58.395, 57.12, 57.375]
 
 
 def body_model_files(tmp: str) -> Dict[str, str]:
@@ -52,19 +48,6 @@ def body_model_files(tmp: str) -> Dict[str, str]:
     return dict(smpl_path=osp.join(tmp, 'SMPL_NEUTRAL.npz'), joints_regressor=osp.join(tmp, 'reg.npy'), mean=None)
 
 
-def make_batch(batch: int, img_res: int) -> dict:
-    g = torch.Generator().manual_seed(0)
-    ones = torch.ones(batch, 24, 1)
-    samples = dict(
-        gt_keypoints_2d=torch.cat([torch.rand(batch, 24, 2, generator=g) * 2 - 1, ones], 2),
-        gt_keypoints_3d=torch.cat([torch.randn(batch, 24, 3, generator=g) * 0.3, ones], 2),
-        gt_pose=torch.randn(batch, 72, generator=g) * 0.2, gt_betas=torch.randn(batch, 10, generator=g),
-        has_smpl=(torch.arange(batch) % 2).float(), gender=torch.full((batch,), -1),
-        mosh_theta=torch.cat([torch.zeros(batch, 3), torch.randn(batch, 82, generator=g) * 0.2], 1))
-    inputs = torch.randint(0, 256, (batch, 3, img_res, img_res), generator=g, dtype=torch.uint8)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def ours_step(files: Dict[str, str], batch: dict, channels_last: bool) -> Callable[[], None]:
     model = MODELS.build(dict(
         type='ParametricMesh',
@@ -82,8 +65,7 @@ def ours_step(files: Dict[str, str], batch: dict, channels_last: bool) -> Callab
 
 def bare_step(batch: dict, channels_last: bool) -> Callable[[], None]:
     net = torchvision.models.resnet50(weights=None).train()
-    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
-    x = (batch['inputs'][:, [2, 1, 0]].float() - mean) / std
+    x = normalised(batch['inputs'])
     if channels_last:
         net, x = net.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(net.parameters(), lr=2.5e-4)
@@ -95,21 +77,9 @@ def bare_step(batch: dict, channels_last: bool) -> Callable[[], None]:
     return step
 
 
-def timed(step: Callable[[], None]) -> float:
-    start = time.perf_counter()
-    step()
-    return time.perf_counter() - start
-
-
 def measure(files, batch, channels_last: bool, steps: int, warmup: int) -> Dict[str, List[float]]:
     runs = {'ours': ours_step(files, batch, channels_last), 'bare': bare_step(batch, channels_last)}
-    times = {name: [] for name in runs}
-    for i in range(warmup + steps):
-        for name, step in runs.items():  # interleaved so load changes hit both alike
-            seconds = timed(step)
-            if i >= warmup:
-                times[name].append(seconds)
-    return times
+    return interleaved_times(runs, steps, warmup)
 
 
 def main() -> None:
@@ -124,7 +94,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    batch = make_batch(args.batch, args.img_res)
+    batch = train_batch(args.batch, args.img_res)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, '
           f'{args.img_res}x{args.img_res}, ResNet-50, CPU; best of {args.steps} steps after {args.warmup} warm-up')
     ratios = {}
