@@ -16,11 +16,6 @@ _OFFSET_GAIN = 2.8
 _SIZE_MEAN, _SIZE_SPREAD = 0.24, 0.06
 # mmpose / CLIFF depth guard: keeps s = 0 finite.
 _DEPTH_GUARD = 1e-9
-# Nearest depth (metres) a projected point may have in the reprojection loss. Bodies here are
-# metres away; a camera predicted too close (large s) puts joints near or behind the image
-# plane, where X / Z and its gradient blow up: fresh CPU runs of the main job spiked there
-# (2D loss x50) or diverged. Clamped, such a joint gives a large but finite error.
-MIN_PROJECTION_DEPTH = 0.1
 
 
 def _columns(center: torch.Tensor, box_size: torch.Tensor, img_size: torch.Tensor, focal_length: torch.Tensor):
@@ -83,8 +78,7 @@ def crop_camera_to_full(cam: torch.Tensor, center: torch.Tensor, box_size: torch
 
 
 def project_full_to_box(points_3d: torch.Tensor, translation: torch.Tensor, center: torch.Tensor,
-                        box_size: torch.Tensor, img_size: torch.Tensor, focal_length: torch.Tensor,
-                        min_depth: float = MIN_PROJECTION_DEPTH) -> torch.Tensor:
+                        box_size: torch.Tensor, img_size: torch.Tensor, focal_length: torch.Tensor) -> torch.Tensor:
     """Project body points into the source image and express them in the box's normalised coordinates.
 
     ``u = f X / Z + W/2`` (likewise ``v``), then ``(u - cx) / (b / 2)``: the
@@ -95,14 +89,11 @@ def project_full_to_box(points_3d: torch.Tensor, translation: torch.Tensor, cent
         points_3d: ``(B, N, 3)`` body-frame points, metres.
         translation: ``(B, 3)`` full-image camera translation (:func:`crop_camera_to_full`).
         center, box_size, img_size, focal_length: As in :func:`cliff_bbox_info`.
-        min_depth: Depths below this (metres; points near or behind the camera) are
-            projected as if at this depth; ``0`` turns the clamp off.
 
     Returns:
         ``(B, N, 2)`` normalised box coordinates.
     """
     box_size, focal_length = _columns(center, box_size, img_size, focal_length)
     points = points_3d + translation[:, None, :]
-    depth = points[..., 2:3].clamp(min=min_depth) if min_depth > 0 else points[..., 2:3]
-    pixels = points[..., :2] / depth * focal_length[:, None, None] + img_size.flip(-1)[:, None, :] / 2.0
+    pixels = points[..., :2] / points[..., 2:3] * focal_length[:, None, None] + img_size.flip(-1)[:, None, :] / 2.0
     return (pixels - center[:, None, :]) / (box_size[:, None, None] / 2.0)
