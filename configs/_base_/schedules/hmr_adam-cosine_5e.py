@@ -1,9 +1,9 @@
-# A short schedule for training from scratch in minutes (the main job's): 6 epochs, one Adam per
+# A short schedule for training from scratch in minutes (the main job's): 5 epochs, one Adam per
 # network (generator = backbone + mesh head, discriminator), each warmed up linearly over the first
 # 40 iterations and then annealed to zero by a per-iteration cosine. On the synthetic data the
 # annealing is what pays: after 600 iterations MPJPE-PA 143 mm with it against 171 mm at mmpose's
 # constant 2.5e-4 (HMR head, peak 1e-3; docs/benchmarks.md, main job). Validation at the last epoch only.
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=6, val_interval=6)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=5, val_interval=5)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
@@ -17,7 +17,7 @@ _warmup_then_cosine = [
     dict(type='LinearLR', start_factor=0.02, by_epoch=False, begin=0, end=40),
     # Written in epochs, stepped every iteration (convert_to_iter_based). A config that changes
     # max_epochs changes end and T_max too (tools/quickstart.py --epochs does).
-    dict(type='CosineAnnealingLR', by_epoch=True, convert_to_iter_based=True, begin=0, end=6, T_max=6,
+    dict(type='CosineAnnealingLR', by_epoch=True, convert_to_iter_based=True, begin=0, end=5, T_max=5,
          eta_min=1e-6),
 ]
 param_scheduler = dict(generator=_warmup_then_cosine, discriminator=_warmup_then_cosine)
