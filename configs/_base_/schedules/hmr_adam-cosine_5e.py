@@ -10,7 +10,9 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     # Peak rates: 1e-3 / 4e-4 trained the HMR head well but made CLIFF's diverge after ~170
-    # iterations (3D joint loss 14 -> 500 -> 1e5); half of that is the largest tried safe.
+    # iterations (3D joint loss 14 -> 500 -> 1e5). At 5e-4 / 2e-4 these 5 epochs train smoothly;
+    # stretched to 6 epochs (a slightly higher rate early on) the 2D loss spiked x50 in epoch 2
+    # and training did not recover: this is near the edge of stability (docs/benchmarks.md).
     generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=5e-4, foreach=True)),
     discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-4, foreach=True)))
 _warmup_then_cosine = [
