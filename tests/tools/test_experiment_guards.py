@@ -12,7 +12,7 @@ def test_mismatched_crop_resolution_stops_before_training(synthetic_data_dir, tm
                        *tiny_run_options(synthetic_data_dir), 'model.img_res=160'], check=False, timeout=300)
     assert result.returncode != 0
     assert 'model.img_res=160' in result.stderr
-    assert 'train_dataloader.dataset.train_dataset.pipeline[3].img_res=128' in result.stderr
+    assert 'train_dataloader.dataset.train_dataset.pipeline[2].img_res=128' in result.stderr
     assert not (tmp_path / 'work' / 'epoch_1.pth').exists()
 
 
