@@ -36,10 +36,11 @@ def test_an_older_data_folder_gets_only_the_missing_3dpw_like_set(synthetic_data
 def test_pw3d_like_evaluation_and_its_baseline(synthetic_data_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     init_default_scope('mesh_recovery')
-    model = MODELS.build(Config.fromfile(str(REPO / QUICKSTART)).model)
+    quickstart = load_quickstart()
+    # The main job's model (its CLIFF config), as the checkpoint evaluate_pw3d_like is given.
+    model = MODELS.build(Config.fromfile(str(REPO / quickstart.CONFIG)).model)
     checkpoint = tmp_path / 'untrained.pth'
     torch.save(dict(meta={}, state_dict=model.state_dict()), checkpoint)
-    quickstart = load_quickstart()
     metrics, baseline = quickstart.evaluate_pw3d_like(str(checkpoint), str(synthetic_data_dir), str(tmp_path))
     for figures in (metrics, baseline):
         assert all(math.isfinite(figures[k]) and figures[k] > 0 for k in ('MPJPE', 'MPJPE-PA', 'PVE')), figures
