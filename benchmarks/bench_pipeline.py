@@ -13,8 +13,10 @@ next decode, page-faults ~1,400 times per 1000x1000 sample where the bare loop d
 A second process repeats the large-JPEG case with glibc's defaults for comparison.
 
 Sources:
-- large: the four 1000x1002 Human3.6M JPEGs of ../shared/fixtures/mmpose_v0.29 (with
-  their real annotations); if absent, four generated 1000x1000 JPEGs.
+- large: 64 generated 1000x1002 JPEGs (the size of Human3.6M's frames), or real images
+  given with ``--large-ann FILE --large-img-dir DIR`` (a SPIN-format annotation file and
+  its image folder, e.g. the four Human3.6M test images of mmpose 0.x's test data, the
+  annotations tiled 16 times).
 - synthetic: generated JPEGs of 240-360 px, the size range of the built-in synthetic set.
 
 Then a 2-worker DataLoader feeds a CPU training step (torchvision ResNet-50, the HMR
@@ -23,6 +25,7 @@ time the step loop waits for data is reported.
 
 Usage: python benchmarks/bench_pipeline.py [--rounds 7] [--per-round 40] [--train-batch 8]
     [--train-iters 4] [--skip-train] [--malloc {tuned,default}] [--only-large]
+    [--large-ann FILE --large-img-dir DIR]
 Last line: ``RESULT pipeline_over_decode=X`` (large JPEGs; target X <= 1.3).
 """
 import os
@@ -38,7 +41,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Dict, List, Tuple  # noqa: E402
+from typing import Dict, List, Optional, Tuple  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -49,7 +52,6 @@ sys.path.insert(0, str(REPO))
 from mesh_recovery.datasets import EpochAwareSampler, EpochIndex, MeshAdversarialDataset  # noqa: E402
 from mesh_recovery.datasets.allocator import tune_malloc_for_images  # noqa: E402
 
-FIXTURES = REPO / '..' / 'shared' / 'fixtures' / 'mmpose_v0.29'
 # The recommended order: channel noise on the 224 px crop (see MeshRandomChannelNoise).
 TRAIN_PIPELINE = [
     dict(type='LoadImageFromFile'),
@@ -202,15 +204,16 @@ def train_with_loader(dataset: MeshAdversarialDataset, batch: int, iters: int) -
     return {'wait_s': sum(waits) / iters, 'step_s': sum(steps) / iters}
 
 
-def _sources(tmp: Path, rng: np.random.Generator) -> Dict[str, tuple]:
+def _sources(tmp: Path, rng: np.random.Generator, large_ann: Optional[Path],
+             large_img_dir: Optional[Path]) -> Dict[str, tuple]:
     """(annotation file, image folder, description) of the large and synthetic sources."""
-    if (FIXTURES / 'h36m' / 'test_h36m.npz').is_file():
-        large = (tile_annotations(FIXTURES / 'h36m' / 'test_h36m.npz', tmp / 'h36m_x16.npz', 16), FIXTURES / 'h36m',
-                 'Human3.6M fixture JPEGs 1000x1002')
+    if large_ann is not None:
+        large = (tile_annotations(large_ann, tmp / 'large_x16.npz', 16), large_img_dir,
+                 f'{large_ann.name} images (annotations tiled 16x)')
     else:
         (tmp / 'large').mkdir()
-        large = (write_source(tmp / 'large', [(1000, 1000)] * 64, seed=1), tmp / 'large',
-                 'generated JPEGs 1000x1000, fixtures absent')
+        large = (write_source(tmp / 'large', [(1000, 1002)] * 64, seed=1), tmp / 'large',
+                 'generated JPEGs 1000x1002')
     (tmp / 'synthetic').mkdir()
     sizes = [tuple(int(v) for v in rng.integers(240, 361, 2)) for _ in range(32)]
     synthetic = (write_source(tmp / 'synthetic', sizes, seed=2), tmp / 'synthetic', 'generated JPEGs 240-360 px')
@@ -226,7 +229,14 @@ def main() -> None:
     parser.add_argument('--skip-train', action='store_true')
     parser.add_argument('--malloc', choices=('tuned', 'default'), default='tuned')
     parser.add_argument('--only-large', action='store_true', help='only the large-JPEG case (no headline)')
+    parser.add_argument('--large-ann', type=Path, default=None,
+                        help='SPIN-format annotation file of real large images (default: generated JPEGs)')
+    parser.add_argument('--large-img-dir', type=Path, default=None, help='image folder of --large-ann')
     args = parser.parse_args()
+    if (args.large_ann is None) != (args.large_img_dir is None):
+        parser.error('--large-ann and --large-img-dir go together (an annotation file and its image folder)')
+    if args.large_ann is not None and not args.large_ann.is_file():
+        parser.error(f'--large-ann {args.large_ann}: no such file')
     if args.malloc == 'tuned' and not tune_malloc_for_images():
         print('note: not glibc, allocator left as it is')
     cv2.setNumThreads(0)
@@ -236,7 +246,7 @@ def main() -> None:
         rng = np.random.default_rng(0)
         mosh_file = tmp / 'mosh.npz'
         np.savez(mosh_file, pose=rng.normal(0, 0.2, (64, 72)), shape=rng.normal(0, 1, (64, 10)))
-        sources = _sources(tmp, rng)
+        sources = _sources(tmp, rng, args.large_ann, args.large_img_dir)
         large = build_dataset(*sources['large'][:2], mosh_file)
         cases = [('large', large, sources['large'][2])]
         if not args.only_large:
@@ -251,6 +261,8 @@ def main() -> None:
             return
         command = [sys.executable, __file__, '--malloc', 'default', '--only-large', '--rounds', str(args.rounds),
                    '--per-round', str(args.per_round)]
+        if args.large_ann is not None:
+            command += ['--large-ann', str(args.large_ann), '--large-img-dir', str(args.large_img_dir)]
         print(subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip())
 
         if not args.skip_train:

@@ -7,6 +7,7 @@ drawing each triangle with ``cv2.fillConvexPoly`` in a Python loop (flat colour,
 buffer). Thread pools are capped at 2 (the machine is shared).
 
 Usage: python benchmarks/bench_render.py [--frames 40] [--example docs/images/render_free_body.png]
+    [--photo IMAGE]  (the overlay's background; grey without it)
 Last line: ``RESULT render_fps=X``.
 """
 import os
@@ -17,6 +18,7 @@ for _var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
 import argparse  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Optional  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -25,7 +27,6 @@ from mesh_recovery.visualization import MeshRenderer, PerspectiveCamera  # noqa:
 
 REPO = Path(__file__).resolve().parents[1]
 BODY = REPO / 'models' / 'free_body' / 'body_model.npz'
-FIXTURE_IMAGE = REPO / '..' / 'shared' / 'fixtures' / 'mmpose_v0.29' / 'h36m'
 # (s, tx, ty): the T-posed body (1.70 m wide, 1.69 m tall) spans ~89% of the crop.
 CROP_CAM = (1.05, 0.0, -0.05)
 CLOSE_UP_CAM = (3.0, 0.0, 0.35)  # chest and arms fill the crop: more, larger triangles
@@ -76,11 +77,13 @@ def clothing_colors(vertices_cam: np.ndarray) -> np.ndarray:
 
 
 def write_example(path: Path, renderer: MeshRenderer, vertices, faces,
-                  camera: PerspectiveCamera) -> None:
-    """Front view alone, clothing-coloured front view over a photo, side view."""
-    photos = sorted(FIXTURE_IMAGE.glob('*.jpg')) if FIXTURE_IMAGE.is_dir() else []
-    if photos:
-        photo = cv2.resize(cv2.imread(str(photos[0])), (IMG_RES, IMG_RES))
+                  camera: PerspectiveCamera, photo_path: Optional[Path] = None) -> None:
+    """Front view alone, clothing-coloured front view over a photo (grey without one), side view."""
+    if photo_path is not None:
+        photo = cv2.imread(str(photo_path))
+        if photo is None:
+            raise SystemExit(f'--photo {photo_path}: not a readable image')
+        photo = cv2.resize(photo, (IMG_RES, IMG_RES))
     else:
         photo = np.full((IMG_RES, IMG_RES, 3), 90, dtype=np.uint8)
     warm_light = MeshRenderer(IMG_RES, IMG_RES, light_dir=(0.6, -0.3, -1.0), ambient=0.45,
@@ -101,6 +104,7 @@ def main() -> None:
                         type=Path,
                         default=None,
                         help='also write a front / overlay / side-view PNG here')
+    parser.add_argument('--photo', type=Path, default=None, help='background image of the example overlay')
     args = parser.parse_args()
     cv2.setNumThreads(2)
     vertices, faces = load_body(BODY)
@@ -140,7 +144,7 @@ def main() -> None:
     print(f'speed-up over the painter loop: {painter.mean() / ours.mean():.2f}x '
           f'(the painter has no depth buffer, no shading and no mask)')
     if args.example is not None:
-        write_example(args.example, renderer, vertices, faces, camera)
+        write_example(args.example, renderer, vertices, faces, camera, args.photo)
     print(f'RESULT render_fps={1.0 / ours.mean():.1f}')
 
 

@@ -146,7 +146,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         CheckpointMismatchError: If the checkpoint does not fit the config's model.
     """
     from mesh_recovery.engine.checkpoint import load_checkpoint
-    from mesh_recovery.utils.asset_check import check_body_model_files
+    from mesh_recovery.utils.asset_check import check_model_files
 
     if isinstance(config, (str, Path)):
         cfg = load_config(str(config))
@@ -160,7 +160,7 @@ def init_model(config: Union[str, Path, Config], checkpoint: Optional[str] = Non
         raise KeyError(f'config {getattr(cfg, "filename", None) or config} has no "model" entry')
     model_cfg = copy.deepcopy(cfg.model)
     model_cfg['return_vertices'] = True
-    missing = [status.describe() for status in check_body_model_files(model_cfg) if not status.ok]
+    missing = [status.describe() for status in check_model_files(model_cfg) if not status.ok]
     if missing:
         raise MissingFileError('the model of this config needs files that are missing or invalid:\n'
                                 + '\n'.join(missing) + '\n(paths are relative to the current directory, '

@@ -1,6 +1,6 @@
 """SMPL body model layer: the reference linear blend skinning, and a CPU fast path behind one switch."""
 import os.path as osp
-from typing import Dict, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.asset_needs import FileNeed
 from .fast_cpu_body import FastCPUBody, uses_fast_cpu_path
 from .io import (GENDERS, BodyModelData, find_optional_gender_path, load_body_model_data,
                  load_joints_regressor, resolve_body_model_path)
@@ -81,6 +82,17 @@ class SMPL(nn.Module):
     Model arrays are non-persistent buffers: they follow ``.to(device)`` but are not
     written to checkpoints (the model files are their source).
     """
+
+    @classmethod
+    def needed_files(cls, smpl_path: str = '', joints_regressor: Optional[str] = None, num_betas: int = 10,
+                     **kwargs) -> List[FileNeed]:
+        """The neutral model and the regressor (male / female models are optional, so not needed)."""
+        needs = [FileNeed('smpl', str(smpl_path), check='body_model_file', num_betas=int(num_betas),
+                          why='the body model layer')]
+        if joints_regressor:
+            needs.append(FileNeed('joints_regressor', str(joints_regressor), check='joints_regressor',
+                                  why='the joints of the predicted and ground-truth bodies'))
+        return needs
 
     def __init__(self, smpl_path: str, joints_regressor: Optional[str] = None, num_betas: int = 10,
                  genders: Sequence[str] = GENDERS, fast_cpu: bool = True):

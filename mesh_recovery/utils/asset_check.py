@@ -7,7 +7,7 @@ file fails in seconds with a message naming it, not hours into a job.
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -37,6 +37,8 @@ SOURCES = {
                '`python tools/make_synthetic_data.py` for the synthetic set', DOCS),
     'h36m_regressor': (f'SPIN ({H36M_REGRESSOR}, downloaded by its fetch_data.sh); the free body model uses its '
                        'SPIN-24 regressor instead', 'docs/evaluation.md#files-and-where-they-come-from'),
+    'pretrained': ("timm's released weights for the backbone's model name (the Hugging Face hub repository "
+                   '"timm/<model_name>"), fetched by you: nothing is downloaded at run time', 'docs/models.md'),
     'checkpoint': ('the mmpose model zoo (HMR, hmr_mesh_224x224-c21e8229_20201015.pth) or your own '
                    'training run', f'{DOCS}#pretrained-hmr-checkpoint'),
     'config': ('a corrected config entry (a registered `type` and the arguments that class takes)',
@@ -122,35 +124,35 @@ def _opened(kind: str, path: str, loader: Callable[[str], Any]) -> Tuple[AssetSt
         return AssetStatus(kind, path, 'invalid', f'{type(exc).__name__}: {exc}'), None
 
 
-def check_body_model_files(model_cfg: dict) -> List[AssetStatus]:
-    """The SMPL (or free) body model, its joints regressor and the head's mean parameters.
+def check_model_files(model_cfg: Mapping) -> List[AssetStatus]:
+    """The files the model of ``model_cfg`` declares: body model, joints regressor, mean parameters, weights.
 
-    Each file is opened with the loader the model uses (``load_body_model_data``,
-    ``load_joints_regressor``, ``load_mean_params``), so ``found`` means it loads.
+    The estimator asks its body model, head and backbone (``needed_files``), and
+    each file is opened with the loader the model uses, so ``found`` means it loads.
     """
+    import mesh_recovery.models  # noqa: F401  (registers the model parts)
+    from mesh_recovery.registry import MODELS
+    if not model_cfg:
+        return []
+    needs, errors = _declared(lambda: declared_files(MODELS, model_cfg), f"model {model_cfg.get('type')}")
+    return errors + check_needs(needs)
+
+
+def _check_body_model_file(need: FileNeed) -> Tuple[AssetStatus, Optional[int]]:
+    """The neutral model at ``need.path`` and its vertex count (None when it does not load)."""
     from mesh_recovery.body_models.io import load_body_model_data, resolve_body_model_path
-    statuses = []
-    smpl = model_cfg.get('smpl') or {}
-    num_vertices = None
-    if smpl.get('smpl_path'):
-        path = str(smpl['smpl_path'])
-        try:
-            resolved = resolve_body_model_path(path, 'neutral')
-        except FileNotFoundError as exc:
-            shown = path if path.endswith(('.pkl', '.npz')) else osp.join(path, smpl_file_name('neutral'))
-            statuses.append(AssetStatus('smpl', shown, 'missing', str(exc).splitlines()[0] + _relative_note(path)))
-        else:
-            num_betas = int(smpl.get('num_betas', 10))
-            status, data = _opened('smpl', resolved, lambda p: load_body_model_data(p, num_betas=num_betas))
-            statuses.append(status)
-            num_vertices = data.num_vertices if data is not None else None
-    if smpl.get('joints_regressor'):
-        statuses.append(_check_regressor(str(smpl['joints_regressor']), num_vertices))
-    head = model_cfg.get('mesh_head') or {}
-    if head.get('smpl_mean_params'):
-        from mesh_recovery.models.heads.hmr_mesh_head import load_mean_params
-        statuses.append(_opened('mean_params', str(head['smpl_mean_params']), load_mean_params)[0])
-    return statuses
+    try:
+        resolved = resolve_body_model_path(need.path, 'neutral')
+    except FileNotFoundError as exc:
+        shown = need.path if need.path.endswith(('.pkl', '.npz')) else osp.join(need.path, smpl_file_name('neutral'))
+        return AssetStatus(need.kind, shown, 'missing', str(exc).splitlines()[0] + _relative_note(need.path)), None
+    status, data = _opened(need.kind, resolved, lambda p: load_body_model_data(p, num_betas=need.num_betas))
+    return status, (data.num_vertices if data is not None else None)
+
+
+def _check_mean_params(need: FileNeed) -> AssetStatus:
+    from mesh_recovery.models.heads.hmr_mesh_head import load_mean_params
+    return _opened(need.kind, need.path, load_mean_params)[0]
 
 
 def _load_regressor(path: str, num_vertices: Optional[int]) -> np.ndarray:
@@ -233,6 +235,7 @@ def check_needs(needs: Sequence[FileNeed]) -> List[AssetStatus]:
     the annotation files naming it are not sampled.
     """
     statuses, absent_dirs = [], set()
+    num_vertices = None  # of the last body model checked, for the regressor after it
     for need in needs:
         if need.check == 'folder':
             if not osp.isdir(need.path):
@@ -243,6 +246,13 @@ def check_needs(needs: Sequence[FileNeed]) -> List[AssetStatus]:
             statuses.append(_check_annotation(need, image_dir))
         elif need.check == 'body_model':
             statuses.append(_check_gender_model(need))
+        elif need.check == 'body_model_file':
+            status, num_vertices = _check_body_model_file(need)
+            statuses.append(status)
+        elif need.check == 'joints_regressor':
+            statuses.append(_check_regressor(need.path, num_vertices))
+        elif need.check == 'mean_params':
+            statuses.append(_check_mean_params(need))
         elif need.check == 'npy':
             statuses.append(_opened(need.kind, need.path, lambda p: load_npy(p, 'joint regressor'))[0])
         else:
@@ -288,7 +298,7 @@ def collect_assets(cfg, mode: str, checkpoint: Optional[str] = None) -> List[Ass
     """Every asset ``cfg`` needs for ``mode`` (``train``, ``test`` or ``all``)."""
     if mode not in ('train', 'test', 'all'):
         raise ValueError(f'mode must be train, test or all, got {mode!r}')
-    statuses = check_body_model_files(cfg.get('model', {}))
+    statuses = check_model_files(cfg.get('model', {}))
     loaders = {'train': ['train_dataloader', 'val_dataloader'], 'test': ['test_dataloader']}
     names = loaders['train'] + loaders['test'] if mode == 'all' else loaders[mode]
     for name in names:

@@ -1,7 +1,8 @@
 """What a dataset or metric class declares it reads, for the asset doctor.
 
-A dataset class (in :mod:`mesh_recovery.datasets`) or a metric class (in
-:mod:`mesh_recovery.evaluation`) may define a classmethod
+A dataset class (in :mod:`mesh_recovery.datasets`), a metric class (in
+:mod:`mesh_recovery.evaluation`) or a model part (the estimator, its body model,
+head and backbone, in ``MODELS``) may define a classmethod
 ``needed_files(**constructor_arguments) -> List[FileNeed]``. The doctor
 (:mod:`mesh_recovery.utils.asset_check`) finds the class of each config entry
 in its registry and asks it, so a new dataset or metric is checked without
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional, Tuple
 
 # How the doctor checks a need (see asset_check.check_need).
-CHECKS = ('file', 'folder', 'spin_npz', 'npy', 'body_model')
+CHECKS = ('file', 'folder', 'spin_npz', 'npy', 'body_model', 'body_model_file', 'joints_regressor',
+          'mean_params')
 
 
 @dataclass(frozen=True)
@@ -27,13 +29,18 @@ class FileNeed:
         check: How to check it (one of ``CHECKS``): ``file`` exists,
             ``folder`` exists, ``spin_npz`` a SPIN annotation file holding
             ``keys`` (and ``protocol_keys``), ``npy`` a loadable array,
-            ``body_model`` the model of ``gender`` in folder ``path``.
+            ``body_model`` the model of ``gender`` in folder ``path``;
+            ``body_model_file`` the neutral model at ``path`` (a folder or a
+            file) loads with ``num_betas``; ``joints_regressor`` a (24, V)
+            regressor whose V matches the body model checked before it;
+            ``mean_params`` an HMR mean-parameters file.
         keys: ``spin_npz``: keys every file of this kind holds.
         protocol_keys: ``spin_npz``: keys the evaluation ``protocol`` reads.
         protocol: Name of the protocol, for messages (``'3DPW test'``).
         image_dir: ``spin_npz``: folder the ``imgname`` entries are relative
             to (a sample of them is looked for), or None.
         gender: ``body_model``: ``neutral``, ``male`` or ``female``.
+        num_betas: ``body_model_file``: shape coefficients the layer reads.
         why: Who reads it and why, shown when it is missing.
     """
     kind: str
@@ -44,6 +51,7 @@ class FileNeed:
     protocol: str = ''
     image_dir: Optional[str] = None
     gender: str = ''
+    num_betas: int = 10
     why: str = ''
 
     def __post_init__(self):

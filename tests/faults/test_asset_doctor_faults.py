@@ -15,8 +15,9 @@ FREE = REPO / 'models/free_body'
 
 
 def _cfg(smpl_path, regressor=FREE / 'joints_regressor_spin24.npy', mean=FREE / 'mean_params.npz'):
-    return Config(dict(model=dict(smpl=dict(smpl_path=str(smpl_path), joints_regressor=str(regressor)),
-                                  mesh_head=dict(smpl_mean_params=str(mean)))))
+    return Config(dict(model=dict(type='ParametricMesh',
+                                  smpl=dict(type='SMPL', smpl_path=str(smpl_path), joints_regressor=str(regressor)),
+                                  mesh_head=dict(type='HMRMeshHead', smpl_mean_params=str(mean)))))
 
 
 def _status(statuses, kind):

@@ -15,9 +15,10 @@ FIXTURES = REPO.parent / 'shared' / 'fixtures' / 'mmpose_v0.29'
 
 def h36m_test_cfg(image_dir, ann_file, regressor='models/free_body/joints_regressor_spin24.npy'):
     return Config(dict(
-        model=dict(smpl=dict(smpl_path=str(REPO / 'models/free_body/body_model.npz'),
+        model=dict(type='ParametricMesh',
+                   smpl=dict(type='SMPL', smpl_path=str(REPO / 'models/free_body/body_model.npz'),
                              joints_regressor=str(REPO / regressor)),
-                   mesh_head=dict(smpl_mean_params=str(REPO / 'models/free_body/mean_params.npz'))),
+                   mesh_head=dict(type='HMRMeshHead', smpl_mean_params=str(REPO / 'models/free_body/mean_params.npz'))),
         test_dataloader=dict(dataset=dict(type='MeshH36MDataset', ann_file=str(ann_file),
                                           data_prefix=dict(img=str(image_dir))))))
 

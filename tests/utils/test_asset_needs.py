@@ -1,4 +1,4 @@
-"""Dataset and metric classes declare their files; the asset doctor asks them (no config-key walking)."""
+"""Dataset, metric and model classes declare their files; the asset doctor asks them (no config-key walking)."""
 import os.path as osp
 
 import numpy as np
@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mesh_recovery.datasets import Mesh3DPWDataset, MeshBaseDataset, MoshDataset
 from mesh_recovery.evaluation import MPIINF3DHPError, PW3DError
 from mesh_recovery.registry import DATASETS, METRICS
-from mesh_recovery.utils.asset_check import check_dataset_files, collect_assets
+from mesh_recovery.utils.asset_check import check_dataset_files, check_model_files, collect_assets
 from mesh_recovery.utils.asset_needs import FileNeed
 
 
@@ -97,3 +97,22 @@ def test_metrics_declare_body_model_files():
 def test_file_need_refuses_an_unknown_check():
     with pytest.raises(ValueError, match="'exists'.*x.npz"):
         FileNeed('annotation', 'x.npz', check='exists')
+
+
+def test_the_model_parts_declare_their_files(tmp_path):
+    """Body model, regressor (against the body's vertex count), head's mean parameters, backbone weights."""
+    free = osp.join(osp.dirname(__file__), '..', '..', 'models', 'free_body')
+    np.save(tmp_path / 'regressor.npy', np.zeros((24, 10)))  # 10 vertices, not the free body's
+    model = dict(type='ParametricMesh',
+                 backbone=dict(type='TimmBackbone', model_name='hrnet_w32', pretrained=str(tmp_path / 'w.pth')),
+                 mesh_head=dict(type='CLIFFHead', smpl_mean_params=osp.join(free, 'mean_params.npz')),
+                 smpl=dict(type='SMPL', smpl_path=osp.join(free, 'body_model.npz'),
+                           joints_regressor=str(tmp_path / 'regressor.npy')))
+    body, regressor, mean, weights = check_model_files(model)
+    assert [s.kind for s in (body, regressor, mean, weights)] == ['smpl', 'joints_regressor', 'mean_params',
+                                                                  'pretrained']
+    assert body.ok and mean.ok
+    assert regressor.status == 'invalid' and '13348' in regressor.detail, regressor.describe()
+    assert weights.status == 'missing' and 'timm/<model_name>' in weights.describe()
+    np.save(tmp_path / 'regressor.npy', np.zeros((24, 13348)))
+    assert check_model_files(model)[1].ok

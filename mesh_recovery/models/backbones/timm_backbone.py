@@ -1,11 +1,12 @@
 """Any timm network (HRNet, ViT, ...) as a backbone returning one feature map."""
 import os.path as osp
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModule
 
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.asset_needs import FileNeed
 
 # Where released ImageNet / pose-pretrained weights for the common names come from.
 _WEIGHT_SOURCES = (
@@ -64,6 +65,13 @@ class TimmBackbone(BaseModule):
     """
 
     _CLASSIFIER_PREFIXES = ('head.', 'fc.', 'classifier.', 'head_drop.')
+
+    @classmethod
+    def needed_files(cls, model_name: str = '', pretrained: Optional[str] = None, **kwargs) -> List[FileNeed]:
+        """The local weights file, if the config names one (for the asset doctor)."""
+        if not pretrained:
+            return []
+        return [FileNeed('pretrained', str(pretrained), why=f'TimmBackbone({model_name!r}) initial weights')]
 
     def __init__(self, model_name: str, model_kwargs: Optional[dict] = None, pretrained: Optional[str] = None,
                  input_width: Optional[int] = None, channels_last: bool = False, patch_padding: int = 0,

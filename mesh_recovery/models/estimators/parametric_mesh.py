@@ -17,6 +17,7 @@ from mesh_recovery.body_models.model_files import SPIN24_REGRESSOR_HINT
 from mesh_recovery.geometry.full_image_camera import cliff_bbox_info, crop_camera_to_full
 from mesh_recovery.geometry.rotation import axis_angle_to_matrix
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.asset_needs import FileNeed, declared_files
 
 from ..heads.hmr_mesh_head import MeshHeadOutput
 
@@ -63,6 +64,13 @@ class ParametricMesh(BaseModel):
         data_preprocessor: mmengine data preprocessor config.
         init_cfg: mmengine initialisation config.
     """
+
+    @classmethod
+    def needed_files(cls, backbone: Optional[dict] = None, mesh_head: Optional[dict] = None,
+                     smpl: Optional[dict] = None, **kwargs) -> List[FileNeed]:
+        """What the body model, the head and the backbone declare, body model first (for the asset doctor)."""
+        parts = [part for part in (smpl, mesh_head, backbone) if part]
+        return [need for part in parts for need in declared_files(MODELS, part)]
 
     def __init__(self, backbone: dict, mesh_head: dict, smpl: dict, loss_mesh: Optional[dict] = None,
                  discriminator: Optional[dict] = None, loss_gan: Optional[dict] = None,

@@ -1,5 +1,5 @@
 """HMR 2.0's head: one query token cross-attends to the ViT patch tokens and regresses SMPL and camera."""
-from typing import Optional, Sequence, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -7,9 +7,11 @@ from mmengine.model import BaseModule
 
 from mesh_recovery.geometry.rotation import rot6d_to_matrix
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.asset_needs import FileNeed
 
 from .cross_attention_decoder import CrossAttentionDecoder
-from .hmr_mesh_head import BETA_DIM, CAM_DIM, NUM_JOINTS, POSE_DIM, MeshHeadOutput, load_mean_params
+from .hmr_mesh_head import (BETA_DIM, CAM_DIM, NUM_JOINTS, POSE_DIM, MeshHeadOutput, load_mean_params,
+                            mean_params_needs)
 
 # HMR 2.0 reads a 6D vector as two consecutive 3-vectors (a1, a2) (``reshape(2, 3)``); our
 # rot6d_to_matrix reads it as a (3, 2) matrix of columns: this reorders the former into the latter.
@@ -39,6 +41,11 @@ class HMR2TransformerHead(BaseModule):
         n_iter: Refinement iterations (HMR 2.0: 1).
         init_cfg: mmengine initialisation config.
     """
+
+    @classmethod
+    def needed_files(cls, smpl_mean_params: Optional[str] = None, **kwargs) -> List[FileNeed]:
+        """The mean-parameters file, for the asset doctor."""
+        return mean_params_needs(smpl_mean_params)
 
     def __init__(self, in_channels: int = 1280, smpl_mean_params: Optional[str] = None, dim: int = 1024,
                  depth: int = 6, heads: int = 8, dim_head: int = 64, mlp_dim: int = 1024, dropout: float = 0.0,

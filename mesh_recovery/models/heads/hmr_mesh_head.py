@@ -1,5 +1,5 @@
 """HMR's iterative error feedback regressor of SMPL parameters and camera."""
-from typing import NamedTuple, Optional, Sequence, Union
+from typing import List, NamedTuple, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 from mesh_recovery.body_models.model_files import FREE_BODY_MEAN_PARAMS, SMPL_DIR, SMPL_MEAN_PARAMS, free_body_path
 from mesh_recovery.geometry.rotation import rot6d_to_matrix
 from mesh_recovery.registry import MODELS
+from mesh_recovery.utils.asset_needs import FileNeed
 from mesh_recovery.utils.errors import BadFileError
 from mesh_recovery.utils.files import load_npz, require_finite
 
@@ -60,6 +61,14 @@ def load_mean_params(path: str) -> dict:
     return out
 
 
+def mean_params_needs(smpl_mean_params: Optional[str]) -> List[FileNeed]:
+    """The asset doctor's entry for a head's mean-parameters file (none when the head starts from zeros)."""
+    if not smpl_mean_params:
+        return []
+    return [FileNeed('mean_params', str(smpl_mean_params), check='mean_params',
+                     why="the head's initial pose, shape and camera")]
+
+
 @MODELS.register_module()
 class HMRMeshHead(BaseModule):
     """Regress SMPL pose (6D), shape and camera from a feature map by iterative refinement.
@@ -78,6 +87,11 @@ class HMRMeshHead(BaseModule):
         dropout: Dropout probability after fc1 and fc2 (0.5 in HMR).
         init_cfg: mmengine initialisation config.
     """
+
+    @classmethod
+    def needed_files(cls, smpl_mean_params: Optional[str] = None, **kwargs) -> List[FileNeed]:
+        """The mean-parameters file, for the asset doctor."""
+        return mean_params_needs(smpl_mean_params)
 
     def __init__(self, in_channels: int = 2048, smpl_mean_params: Optional[str] = None, n_iter: int = 3,
                  dropout: float = 0.5, init_cfg: Optional[dict] = None) -> None:
