@@ -63,6 +63,21 @@ def test_hand_computed_values():
         assert losses[name].item() == pytest.approx(value, rel=1e-4), name
 
 
+@pytest.mark.parametrize('criterion, per_3d, per_2d', [('l1', 0.5, 2.0), ('mse', 0.25, 4.0)])
+def test_keypoint_criterion_replaces_smooth_l1_in_both_keypoint_terms(criterion, per_3d, per_2d):
+    pred, target = _perfect_case()
+    target['gt_keypoints_3d'][0, 0, 0] += 0.5
+    target['gt_keypoints_2d'][1, 4, 0] += 2.0
+    target['gt_keypoints_2d'][0, 7, 1] += 9.0
+    target['gt_keypoints_2d'][0, 7, 2] = 0.0  # invisible: must not count
+    losses = MeshLoss(keypoint_criterion=criterion)(**pred, **target)
+    assert losses['loss_joints_3d'].item() == pytest.approx(per_3d / (2 * 24 * 3) * 1000, rel=1e-4)
+    assert losses['loss_joints_2d'].item() == pytest.approx(per_2d / (2 * 24 * 2) * 100, rel=1e-4)
+    assert losses['loss_vertex'].item() == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(ValueError, match="keypoint_criterion must be one of .*'huber'"):
+        MeshLoss(keypoint_criterion='huber')
+
+
 def test_3d_loss_is_translation_invariant_but_not_shape_invariant():
     pred, target = _perfect_case()
     target['gt_keypoints_3d'][..., :3] += 10.0

@@ -25,14 +25,20 @@ def _mean_over_flagged(error: torch.Tensor, flag: torch.Tensor) -> torch.Tensor:
     return (per_sample * flag).sum() / flag.sum().clamp(min=1.0)
 
 
+# Per-element criteria of the 2D and 3D keypoint terms. SmoothL1 (beta 1) is quadratic for the
+# errors that occur (metres, normalised crop units), i.e. half an MSE; L1 (HMR 2.0's choice) keeps
+# pulling at the same strength as the errors shrink.
+_KEYPOINT_CRITERIA = {'smooth_l1': F.smooth_l1_loss, 'l1': F.l1_loss, 'mse': F.mse_loss}
+
+
 @MODELS.register_module()
 class MeshLoss(nn.Module):
     """Weighted sum terms of HMR's supervision (mmpose 0.x values by default).
 
-    - ``loss_joints_2d``: SmoothL1 between the predicted 3D joints projected into
+    - ``loss_joints_2d``: SmoothL1 (``keypoint_criterion``) between the predicted 3D joints projected into
       the crop (normalised to [-1, 1]) and the 2D targets, times visibility,
       averaged over all joints and coordinates;
-    - ``loss_joints_3d``: SmoothL1 between mid-hip-centred predicted and target
+    - ``loss_joints_3d``: SmoothL1 (``keypoint_criterion``) between mid-hip-centred predicted and target
       3D joints (metres), times visibility, averaged likewise;
     - ``loss_vertex``: L1 between predicted vertices and the vertices of the
       ground-truth SMPL parameters;
@@ -55,13 +61,19 @@ class MeshLoss(nn.Module):
             then expressed in the box's normalised coordinates like the targets;
             the forward pass then needs ``center``, ``scale``, ``ori_shape`` and
             ``img_focal_length``).
+        keypoint_criterion: Per-element criterion of both keypoint terms:
+            ``'smooth_l1'`` (default), ``'l1'`` or ``'mse'``.
     """
 
     def __init__(self, joints_2d_loss_weight: float = 100.0, joints_3d_loss_weight: float = 1000.0,
                  vertex_loss_weight: float = 20.0, smpl_pose_loss_weight: float = 30.0,
                  smpl_beta_loss_weight: float = 0.2, img_res: int = 224, focal_length: float = 5000.0,
-                 joints_2d_frame: str = 'crop') -> None:
+                 joints_2d_frame: str = 'crop', keypoint_criterion: str = 'smooth_l1') -> None:
         super().__init__()
+        if keypoint_criterion not in _KEYPOINT_CRITERIA:
+            raise ValueError(f'MeshLoss keypoint_criterion must be one of {sorted(_KEYPOINT_CRITERIA)}, got '
+                             f'{keypoint_criterion!r}')
+        self.keypoint_criterion = _KEYPOINT_CRITERIA[keypoint_criterion]
         if joints_2d_frame not in ('crop', 'full'):
             raise ValueError(f"MeshLoss joints_2d_frame must be 'crop' (HMR) or 'full' (CLIFF), got "
                              f'{joints_2d_frame!r}')
@@ -113,12 +125,12 @@ class MeshLoss(nn.Module):
         gt_rotmat = gt_pose if gt_pose.dim() == 4 else axis_angle_to_matrix(gt_pose.reshape(-1, 24, 3))
 
         pred_keypoints_2d = self._project(pred_keypoints_3d, pred_camera, center, scale, ori_shape, img_focal_length)
-        vis_2d = gt_keypoints_2d[..., 2:]
-        loss_2d = (vis_2d * F.smooth_l1_loss(pred_keypoints_2d, gt_keypoints_2d[..., :2], reduction='none')).mean()
+        error_2d = self.keypoint_criterion(pred_keypoints_2d, gt_keypoints_2d[..., :2], reduction='none')
+        loss_2d = (gt_keypoints_2d[..., 2:] * error_2d).mean()
 
-        vis_3d = gt_keypoints_3d[..., 3:]
-        loss_3d = (vis_3d * F.smooth_l1_loss(_root_centred(pred_keypoints_3d), _root_centred(gt_keypoints_3d[..., :3]),
-                                             reduction='none')).mean()
+        error_3d = self.keypoint_criterion(_root_centred(pred_keypoints_3d), _root_centred(gt_keypoints_3d[..., :3]),
+                                           reduction='none')
+        loss_3d = (gt_keypoints_3d[..., 3:] * error_3d).mean()
 
         loss_vertex = _mean_over_flagged(F.l1_loss(pred_vertices, gt_vertices, reduction='none'), has_smpl)
         loss_pose = _mean_over_flagged(F.mse_loss(pred_rotmat, gt_rotmat, reduction='none'), has_smpl)
