@@ -49,7 +49,7 @@ RUN_BY_TESTS: Dict[str, str] = {
     'python tools/build_body_model.py': 'tests/body_models/test_free_body.py::test_rebuild_matches_committed',
     'python tools/train.py configs/mesh/cliff/cliff_resnet18_synthetic_quickstart.py --work-dir work_dirs/quickstart':
         TRAIN_AND_TEST,
-    'python tools/test.py configs/mesh/cliff/cliff_resnet18_synthetic_quickstart.py work_dirs/quickstart/epoch_5.pth '
+    'python tools/test.py configs/mesh/cliff/cliff_resnet18_synthetic_quickstart.py work_dirs/quickstart/epoch_6.pth '
     '--eval=joint_error': TRAIN_AND_TEST,
     # The released checkpoint's layout is tested in tests/models/test_checkpoint.py.
     f'python tools/test.py configs/mesh/hmr/hmr_resnet_50.py {CHECKPOINT} --eval=joint_error': TRAIN_AND_TEST,

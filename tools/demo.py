@@ -4,7 +4,7 @@ Examples (from the repository root):
     python tools/demo.py configs/mesh/hmr/hmr_resnet_50.py IMAGE.jpg \
         --checkpoint models/pytorch/hmr/hmr_mesh_224x224-c21e8229_20201015.pth --bboxes boxes.json
     python tools/demo.py configs/mesh/cliff/cliff_resnet18_synthetic_quickstart.py \
-        data/synthetic/images/test/000000.jpg --checkpoint work_dirs/quickstart/epoch_5.pth
+        data/synthetic/images/test/000000.jpg --checkpoint work_dirs/quickstart/epoch_6.pth
 
 Outputs in ``--out-dir``: ``STEM_overlay.png`` (the meshes over the image, and a
 side view beside it), ``STEM_person{i}.obj`` (camera-frame vertices in metres,

@@ -5,7 +5,7 @@
 1. loads the committed free body model (models/free_body/);
 2. generates the synthetic dataset under data/synthetic/ if it is absent;
 3. trains configs/mesh/cliff/cliff_resnet18_synthetic_quickstart.py (HMR with CLIFF's box
-   information, ResNet-18 at 128x128, from scratch, 5 epochs);
+   information, ResNet-18 at 128x128, from scratch, 6 epochs);
 4. evaluates the last checkpoint with ``--eval=joint_error`` and prints MPJPE /
    MPJPE-PA beside a mean-pose baseline (the mean parameters predicted for every
    image) on the same test set, then the same checkpoint with 3DPW's protocol

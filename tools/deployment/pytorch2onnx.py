@@ -4,7 +4,7 @@ Examples (from the repository root):
     python tools/deployment/pytorch2onnx.py configs/mesh/hmr/hmr_resnet_50.py \
         models/pytorch/hmr/hmr_mesh_224x224-c21e8229_20201015.pth --out hmr_resnet_50.onnx
     python tools/deployment/pytorch2onnx.py configs/mesh/hmr/hmr_resnet18_synthetic_quickstart.py \
-        work_dirs/hmr_quickstart/epoch_5.pth --out quickstart.onnx
+        work_dirs/hmr_quickstart/epoch_6.pth --out quickstart.onnx
 
 The graph takes ``crops`` (B, 3, img_res, img_res) float32, BGR pixel values in
 [0, 255] (the test pipeline's crop, before normalisation, which is in the graph)

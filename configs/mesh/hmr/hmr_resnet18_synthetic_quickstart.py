@@ -6,7 +6,7 @@
 _base_ = [
     '../../_base_/default_runtime.py', '../../_base_/models/hmr_resnet50.py',
     '../../_base_/datasets/synthetic_train.py', '../../_base_/datasets/synthetic_test_joint_error.py',
-    '../../_base_/schedules/hmr_adam-cosine_5e.py',
+    '../../_base_/schedules/hmr_adam-cosine_6e.py',
 ]
 
 img_res = 128
