@@ -49,3 +49,15 @@ def test_pw3d_like_evaluation_and_its_baseline(synthetic_data_dir, tmp_path, mon
     quickstart.print_pw3d_comparison(metrics, baseline)
     out = capsys.readouterr().out
     assert 'gendered ground truth' in out and f'{baseline["PVE"]:.2f}' in out and 'PVE ratio' in out
+
+
+def test_the_precision_note_says_which_precision_the_backbone_trains_in(monkeypatch, capsys):
+    from mesh_recovery.models.backbones import resnet
+    quickstart = load_quickstart()
+    monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: torch.bfloat16)
+    quickstart.print_precision_note()
+    assert 'trains under bfloat16 autocast' in capsys.readouterr().out
+    monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: None)
+    quickstart.print_precision_note()
+    note = capsys.readouterr().out
+    assert 'no native bfloat16' in note and 'trains in float32' in note and '70 min' in note
