@@ -4,10 +4,9 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn as nn
 
-from mesh_recovery.geometry.rotation import rot6d_to_matrix
 from mesh_recovery.registry import MODELS
 
-from .hmr_mesh_head import BETA_DIM, CAM_DIM, HIDDEN_DIM, NUM_JOINTS, POSE_DIM, HMRMeshHead, MeshHeadOutput
+from .hmr_mesh_head import BETA_DIM, CAM_DIM, HIDDEN_DIM, POSE_DIM, HMRMeshHead, MeshHeadOutput
 
 BBOX_DIM = 3
 
@@ -55,25 +54,10 @@ class CLIFFHead(HMRMeshHead):
         Returns:
             ``MeshHeadOutput`` with rotation matrices, betas and the crop camera.
         """
-        x = feats[-1] if isinstance(feats, (list, tuple)) else feats
-        if x.dim() == 4:
-            x = x.mean(dim=(2, 3))
-        if x.dim() != 2 or x.shape[1] != self.in_channels:
-            raise ValueError(f'CLIFFHead expects (B, {self.in_channels}[, H, W]) features, got {tuple(x.shape)}')
+        x = self.pooled(feats)
         batch = x.shape[0]
         if bbox_info is None or tuple(bbox_info.shape) != (batch, BBOX_DIM):
             got = None if bbox_info is None else tuple(bbox_info.shape)
             raise ValueError(f'CLIFFHead needs bbox_info of shape ({batch}, 3) (the box centre and size over the '
                              f'focal length; batches carry center, scale, ori_shape, focal_length), got {got}')
-        bbox_info = bbox_info.to(x.dtype)
-        pose = self.init_pose.expand(batch, -1)
-        shape = self.init_shape.expand(batch, -1)
-        cam = self.init_cam.expand(batch, -1)
-        for _ in range(self.n_iter):
-            hidden = torch.cat([x, bbox_info, pose, shape, cam], dim=1)
-            hidden = self.drop2(self.fc2(self.drop1(self.fc1(hidden))))
-            pose = pose + self.decpose(hidden)
-            shape = shape + self.decshape(hidden)
-            cam = cam + self.deccam(hidden)
-        rotmat = rot6d_to_matrix(pose.reshape(batch, NUM_JOINTS, 6))
-        return MeshHeadOutput(pred_rotmat=rotmat, pred_betas=shape, pred_camera=cam)
+        return self.refine(torch.cat([x, bbox_info.to(x.dtype)], dim=1))
