@@ -67,34 +67,3 @@ def test_bad_inputs(tmp_path):
     np.savez(tmp_path / 'bad.npz', pose=np.zeros(144), shape=np.zeros(9), cam=np.zeros(3))
     with pytest.raises(ValueError, match='"shape" has 9 values'):
         load_mean_params(str(tmp_path / 'bad.npz'))
-
-
-def _iterate_on_the_whole_input(head, context):
-    """The textbook loop, fc1 on the concatenated input each iteration (as mmpose and CLIFF write it)."""
-    pose, shape, cam = head.init_pose, head.init_shape, head.init_cam
-    pose, shape, cam = (t.expand(context.shape[0], -1) for t in (pose, shape, cam))
-    for _ in range(head.n_iter):
-        hidden = head.fc2(head.fc1(torch.cat([context, pose, shape, cam], dim=1)))
-        pose, shape, cam = pose + head.decpose(hidden), shape + head.decshape(hidden), cam + head.deccam(hidden)
-    return rot6d_to_matrix(pose.reshape(-1, 24, 6)), shape, cam
-
-
-@pytest.mark.parametrize('head_type', ['HMRMeshHead', 'CLIFFHead'])
-def test_split_fc1_gives_the_concatenated_input_loop(head_type, mean_params_path):
-    from mesh_recovery.models import heads
-    torch.manual_seed(0)
-    # float64, so that the comparison sees the algebra and not float32 rounding order
-    head = getattr(heads, head_type)(64, mean_params_path).double().eval()
-    for layer in (head.decpose, head.decshape, head.deccam):  # decoders large enough to move the state
-        torch.nn.init.normal_(layer.weight, std=0.05)
-    feats, bbox_info = torch.randn(5, 64, 2, 2, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
-    context = feats.mean(dim=(2, 3))
-    if head_type == 'CLIFFHead':
-        out, context = head(feats, bbox_info), torch.cat([context, bbox_info], dim=1)
-    else:
-        out = head(feats)
-    rotmat, betas, camera = _iterate_on_the_whole_input(head, context)
-    assert (betas - head.init_shape).abs().max() > 0.1  # the iterations really changed the estimate
-    assert torch.allclose(out.pred_rotmat, rotmat, rtol=0, atol=1e-12)
-    assert torch.allclose(out.pred_betas, betas, rtol=0, atol=1e-12)
-    assert torch.allclose(out.pred_camera, camera, rtol=0, atol=1e-12)
