@@ -54,10 +54,21 @@ def test_pw3d_like_evaluation_and_its_baseline(synthetic_data_dir, tmp_path, mon
 def test_the_precision_note_says_which_precision_the_backbone_trains_in(monkeypatch, capsys):
     from mesh_recovery.models.backbones import resnet
     quickstart = load_quickstart()
+    config = str(REPO / quickstart.CONFIG)
     monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: torch.bfloat16)
-    quickstart.print_precision_note()
+    quickstart.print_precision_note(config)
     assert 'trains under bfloat16 autocast' in capsys.readouterr().out
     monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: None)
-    quickstart.print_precision_note()
+    quickstart.print_precision_note(config)
     note = capsys.readouterr().out
     assert 'no native bfloat16' in note and 'trains in float32' in note and '70 min' in note
+
+
+def test_the_precision_note_follows_the_configs_setting(monkeypatch, capsys, tmp_path):
+    from mesh_recovery.models.backbones import resnet
+    quickstart = load_quickstart()
+    monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: torch.bfloat16)
+    config = tmp_path / 'float32_backbone.py'
+    config.write_text(f"_base_ = ['{REPO / quickstart.CONFIG}']\nmodel = dict(backbone=dict(autocast_dtype=None))\n")
+    quickstart.print_precision_note(str(config))
+    assert 'trains in float32 (the config sets no autocast)' in capsys.readouterr().out

@@ -26,6 +26,11 @@ def native_bfloat16(device: torch.device) -> Optional[torch.dtype]:
     return _native_bfloat16(device.type)
 
 
+def resolve_autocast_dtype(setting: Optional[str], device: torch.device) -> Optional[torch.dtype]:
+    """The dtype a backbone built with ``autocast_dtype=setting`` computes in on ``device`` (None: float32)."""
+    return native_bfloat16(device) if setting == 'auto' else _AUTOCAST_DTYPES[setting]
+
+
 @functools.lru_cache(maxsize=None)
 def _native_bfloat16(device_type: str) -> Optional[torch.dtype]:
     # Asked on every forward pass: answer once per device type.
@@ -175,7 +180,7 @@ class ResNet(BaseModule):
         """
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
-        dtype = native_bfloat16(x.device) if self.autocast_dtype == 'auto' else _AUTOCAST_DTYPES[self.autocast_dtype]
+        dtype = resolve_autocast_dtype(self.autocast_dtype, x.device)
         if dtype is None:
             return self._stages(x)
         with torch.autocast(device_type=x.device.type, dtype=dtype):
