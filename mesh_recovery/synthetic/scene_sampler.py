@@ -120,7 +120,11 @@ def make_background(rng: np.random.Generator, image_size: Sequence[int]) -> np.n
         else:
             cv2.ellipse(image, (x0, y0), (w // 2, h // 2), float(rng.uniform(0, 180)), 0, 360,
                         _random_color(rng), -1)
-    noise = rng.normal(0.0, rng.uniform(2, 12), size=image.shape)
-    image = np.clip(image + noise, 0, 255).astype(np.uint8)
+    # Float32 noise made in place: a third of the time of float64 normal(), which was a quarter
+    # of the time to render a training sample.
+    noise = rng.standard_normal(size=image.shape, dtype=np.float32)
+    noise *= np.float32(rng.uniform(2, 12))
+    noise += image
+    image = np.clip(noise, 0, 255, out=noise).astype(np.uint8)
     ksize = int(rng.choice([1, 3, 5]))
     return cv2.GaussianBlur(image, (ksize, ksize), 0) if ksize > 1 else image

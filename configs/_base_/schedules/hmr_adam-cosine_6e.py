@@ -14,9 +14,11 @@ optim_wrapper = dict(
     # spiked (2D loss x50 in epoch 2) and did not recover. Clipping the generator's gradient norm at
     # 100 (it runs 40-150 once warmed up; a spike starts at 200 and reaches 3e3 within ten steps)
     # keeps 6 epochs stable and gives the best recipe (docs/benchmarks.md, main job).
-    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=5e-4, foreach=True),
+    # fused=True: one kernel per tensor (CPU and CUDA); on 2 Zen 4 cores a ResNet-18 update takes
+    # 8 ms against 20 ms with foreach=True, and the main job's step 0.06 s less (docs/benchmarks.md).
+    generator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=5e-4, fused=True),
                    clip_grad=dict(max_norm=100.0)),
-    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-4, foreach=True)))
+    discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-4, fused=True)))
 _warmup_then_cosine = [
     dict(type='LinearLR', start_factor=0.02, by_epoch=False, begin=0, end=40),
     # Written in epochs, stepped every iteration (convert_to_iter_based). A config that changes
