@@ -179,10 +179,11 @@ def print_precision_note(config: str) -> None:
     if setting != 'auto':
         print('[quickstart] the backbone trains in float32 (the config sets no autocast)', flush=True)
         return
-    # Measured on a 2-core AVX2 machine: 2.1 s per step in float32 against 0.55-0.75 s in bfloat16
+    # Measured on a 2-core AVX2 machine: 2.1 s per step in float32 against 0.46-0.75 s in bfloat16
     # on a 2-core Zen 4 (docs/benchmarks.md, main job); emulated bfloat16 would be ~10x slower still.
     print('[quickstart] this CPU has no native bfloat16 (AVX512-BF16 or AMX): the backbone trains in float32, '
-          'about 3.5x slower per step (about 70 min on 2 cores instead of about 25)', flush=True)
+          'about 3-4x slower per step (one fresh run took 78 min on 2 cores, against 19-26 min with '
+          'bfloat16)', flush=True)
 
 
 def main(argv=None) -> None:

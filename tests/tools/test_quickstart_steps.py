@@ -61,7 +61,7 @@ def test_the_precision_note_says_which_precision_the_backbone_trains_in(monkeypa
     monkeypatch.setattr(resnet, 'native_bfloat16', lambda device: None)
     quickstart.print_precision_note(config)
     note = capsys.readouterr().out
-    assert 'no native bfloat16' in note and 'trains in float32' in note and '70 min' in note
+    assert 'no native bfloat16' in note and 'trains in float32' in note and '78 min' in note
 
 
 def test_the_precision_note_follows_the_configs_setting(monkeypatch, capsys, tmp_path):
