@@ -34,14 +34,22 @@ import numpy as np
 import torch
 from torch import Tensor
 
-# The one batch threshold: CPU batches of this size or more take the fast path (below it
-# the tall product loses to the plain one: 2.5x slower at B = 1).
+# The one batch threshold: CPU batches of this size or more take the fast path. Below it,
+# for a body with pose blend shapes, the tall product is no faster than the plain one.
+# A body without them (the free body model) skips that product, and the fast path wins from
+# batch 1 up, forward and backward (docs/benchmarks.md, SMPL layer), so it always takes it.
 FAST_CPU_MIN_BATCH = 32
 
 
-def uses_fast_cpu_path(betas: Tensor, rotmats: Tensor) -> bool:
-    """Whether a forward pass on these inputs qualifies for the fast path (with or without autograd)."""
-    return betas.device.type == 'cpu' and betas.shape[0] >= FAST_CPU_MIN_BATCH
+def uses_fast_cpu_path(betas: Tensor, has_posedirs: bool = True) -> bool:
+    """Whether a forward pass on these inputs qualifies for the fast path (with or without autograd).
+
+    Args:
+        betas: (B, S) shape coefficients of the call.
+        has_posedirs: whether the body model has (non-zero) pose blend shapes.
+    """
+    min_batch = FAST_CPU_MIN_BATCH if has_posedirs else 1
+    return betas.device.type == 'cpu' and betas.shape[0] >= min_batch
 
 
 def onednn_gemm_available() -> bool:

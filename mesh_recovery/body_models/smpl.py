@@ -66,7 +66,8 @@ class SMPL(nn.Module):
         num_betas: number of shape coefficients.
         genders: genders to load when their files exist ('neutral' is always loaded).
         fast_cpu: the one switch of the CPU fast path: with it, CPU batches of
-            ``FAST_CPU_MIN_BATCH`` (32) or more, with or without autograd, run
+            ``FAST_CPU_MIN_BATCH`` (32) or more, and every CPU batch of a model
+            without pose blend shapes (the free body), with or without autograd, run
             :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results
             and gradients, about 2x faster); everything else, and everything without
             it, runs the reference :func:`~mesh_recovery.body_models.lbs.lbs`.
@@ -144,7 +145,7 @@ class SMPL(nn.Module):
 
     def _run(self, gender: str, betas: Tensor, rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """LBS for one gender: vertices (B, V, 3), joints (B, J, 3), regressed joints or None."""
-        if self.fast_cpu and uses_fast_cpu_path(betas, rotmats):
+        if self.fast_cpu and uses_fast_cpu_path(betas, self.models[gender].has_posedirs):
             return self._fast_body(gender, betas.dtype)(betas, rotmats)
         model, dtype = self.models[gender], betas.dtype
         posedirs = None if model.posedirs is None else model.posedirs.to(dtype)

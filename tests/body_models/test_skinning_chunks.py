@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 import torch
-from synthetic_smpl import SMALL_NUM_VERTICES
+from synthetic_smpl import SMALL_NUM_VERTICES, make_smpl_arrays, write_official_pickle
 
 from mesh_recovery.body_models import SMPL, fast_cpu_body, lbs
 from mesh_recovery.body_models.fast_cpu_body import FAST_CPU_MIN_BATCH, skinning_vertex_order
@@ -86,6 +86,31 @@ def test_threshold_alone_selects_the_path(model, monkeypatch):
     monkeypatch.setattr(fast_cpu_body, 'FAST_CPU_MIN_BATCH', 10 ** 9)
     model(betas.clone().requires_grad_(), pose)
     assert calls[-1] == BATCH and len(calls) == 3
+
+
+def test_model_without_pose_blend_shapes_takes_the_fast_path_at_every_batch(tmp_path, monkeypatch):
+    """A model whose posedirs are zero (like the free body) runs the fast path from batch 1,
+    with and without autograd, with the reference's values and gradients."""
+    arrays = make_smpl_arrays(SMALL_NUM_VERTICES, seed=7)
+    arrays['posedirs'] = np.zeros_like(arrays['posedirs'])
+    model = SMPL(write_official_pickle(tmp_path / 'SMPL_NEUTRAL.pkl', arrays)).double()
+    betas, pose = (t.double() for t in _inputs())
+    calls = _spy_reference(monkeypatch)
+    for batch in (1, 3, FAST_CPU_MIN_BATCH - 1):
+        results = {}
+        for fast in (True, False):
+            model.fast_cpu = fast
+            b, p = betas[:batch].clone().requires_grad_(), pose[:batch].clone().requires_grad_()
+            output = model(b, p)
+            _weighted_loss(output, torch.Generator().manual_seed(8)).backward()
+            results[fast] = (output, b.grad, p.grad)
+        assert calls == [batch]  # only the fast_cpu=False pass reached the reference
+        calls.clear()
+        (fast_out, fast_db, fast_dp), (ref_out, ref_db, ref_dp) = results[True], results[False]
+        for a, b in zip(fast_out, ref_out):
+            _assert_close_to_scale(a.detach(), b.detach(), 1e-12)
+        _assert_close_to_scale(fast_db, ref_db, 1e-11)
+        _assert_close_to_scale(fast_dp, ref_dp, 1e-11)
 
 
 def _weighted_loss(output, gen):
