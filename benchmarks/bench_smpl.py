@@ -12,7 +12,10 @@ if present, else a synthetic model with SMPL's sizes (6890 vertices, 24 joints,
 dense random posedirs, each vertex skinned by up to 4 neighbouring joints of the tree,
 as in SMPL) written in the official pickle layout.
 
-Run: ``python benchmarks/bench_smpl.py [--batches 1,64,512] [--threads N] [--rounds R]``.
+``--reference`` runs our layer with ``fast_cpu=False`` (the reference ``lbs`` at every batch
+size), so two runs show what the fast path adds at each batch size.
+
+Run: ``python benchmarks/bench_smpl.py [--batches 1,64,512] [--threads N] [--rounds R] [--reference]``.
 The last line is ``RESULT smpl_speedup_b64=X``: forward at batch 64, smplx time / ours.
 """
 import argparse
@@ -111,13 +114,15 @@ def main() -> None:
     parser.add_argument('--batches', default='1,64,512')
     parser.add_argument('--threads', type=int, default=torch.get_num_threads())
     parser.add_argument('--rounds', type=int, default=0, help='timing rounds (default: by batch size)')
+    parser.add_argument('--reference', action='store_true', help='our layer with fast_cpu=False')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         path = model_path(args.model, tmp)
-        ours, ref = SMPL(path), build_smplx(path)
-    print(f'model {path} (V={ours.num_vertices}), torch {torch.__version__}, threads {args.threads}, '
+        ours, ref = SMPL(path, fast_cpu=not args.reference), build_smplx(path)
+    print(f'model {path} (V={ours.num_vertices}, fast_cpu={ours.fast_cpu}), torch {torch.__version__}, '
+          f'threads {args.threads}, '
           'times in ms (min / median over interleaved rounds)')
     header = f"{'batch':>5} {'pass':>8} {'ours':>17} {'smplx':>17} {'speedup':>8}"
     print(header)

@@ -182,7 +182,7 @@ def print_precision_note(config: str) -> None:
     # Measured on a 2-core AVX2 machine: 2.1 s per step in float32 against 0.46-0.75 s in bfloat16
     # on a 2-core Zen 4 (docs/benchmarks.md, main job); emulated bfloat16 would be ~10x slower still.
     print('[quickstart] this CPU has no native bfloat16 (AVX512-BF16 or AMX): the backbone trains in float32, '
-          'about 3-4x slower per step (one fresh run took 78 min on 2 cores, against 19-26 min with '
+          'about 3-4x slower per step (one fresh run took 78 min on 2 cores, against 18-26 min with '
           'bfloat16)', flush=True)
 
 

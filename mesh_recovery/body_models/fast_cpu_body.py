@@ -34,10 +34,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-# The one batch threshold: CPU batches of this size or more take the fast path. Below it,
-# for a body with pose blend shapes, the tall product is no faster than the plain one.
+# The one batch threshold: CPU batches of this size or more take the fast path. For a body
+# with pose blend shapes the tall product loses to the plain one at the smallest batches
+# (1.5x slower at batch 2), and the crossover has not been measured closely.
 # A body without them (the free body model) skips that product, and the fast path wins from
-# batch 1 up, forward and backward (docs/benchmarks.md, SMPL layer), so it always takes it.
+# batch 1 up, forward and backward (docs/benchmarks.md, runs on a Zen 4), so it always takes it.
 FAST_CPU_MIN_BATCH = 32
 
 
