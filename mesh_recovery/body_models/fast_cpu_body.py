@@ -1,4 +1,5 @@
-"""The CPU fast path of the SMPL forward pass, for large batches, with or without autograd.
+"""The CPU fast path of the SMPL forward pass, for large batches (any batch of a body without
+pose blend shapes), with or without autograd.
 
 It computes exactly what :func:`mesh_recovery.body_models.lbs.lbs` computes
 (the reference, used for everything else), rearranged for a 2-core CPU:
@@ -42,7 +43,7 @@ from torch import Tensor
 FAST_CPU_MIN_BATCH = 32
 
 
-def uses_fast_cpu_path(betas: Tensor, has_posedirs: bool = True) -> bool:
+def uses_fast_cpu_path(betas: Tensor, has_posedirs: bool) -> bool:
     """Whether a forward pass on these inputs qualifies for the fast path (with or without autograd).
 
     Args:

@@ -145,9 +145,9 @@ class SMPL(nn.Module):
 
     def _run(self, gender: str, betas: Tensor, rotmats: Tensor) -> Tuple[Tensor, Tensor, Optional[Tensor]]:
         """LBS for one gender: vertices (B, V, 3), joints (B, J, 3), regressed joints or None."""
-        if self.fast_cpu and uses_fast_cpu_path(betas, self.models[gender].has_posedirs):
-            return self._fast_body(gender, betas.dtype)(betas, rotmats)
         model, dtype = self.models[gender], betas.dtype
+        if self.fast_cpu and uses_fast_cpu_path(betas, model.has_posedirs):
+            return self._fast_body(gender, dtype)(betas, rotmats)
         posedirs = None if model.posedirs is None else model.posedirs.to(dtype)
         vertices, joints = lbs(betas, rotmats, model.v_template.to(dtype), model.shapedirs.to(dtype), posedirs,
                                model.j_regressor.to(dtype), self.parents, model.lbs_weights.to(dtype))
