@@ -1,6 +1,7 @@
 """The benchmarks' shared helpers build what they claim to measure (no timings are asserted)."""
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -8,6 +9,7 @@ import torch
 BENCHMARKS = Path(__file__).resolve().parents[2] / 'benchmarks'
 sys.path.insert(0, str(BENCHMARKS))
 import _common  # noqa: E402
+import bench_models  # noqa: E402
 import bench_train_throughput  # noqa: E402
 
 
@@ -63,3 +65,34 @@ def test_variants_set_precision_and_memory_format_for_both_steps():
     assert fp32.optim_wrapper.generator.type == 'OptimWrapper'
     configured = bench_train_throughput.variant_config(cfg, bench_train_throughput.CONFIGURED[0])
     assert configured.model.to_dict() == cfg.model.to_dict() and cfg.optim_wrapper.generator.type == 'OptimWrapper'
+
+
+class _CountingModel:
+    """Records which of the model's parts each timed pass calls."""
+
+    def __init__(self):
+        self.calls = []
+
+    def backbone(self, x):
+        self.calls.append('backbone')
+
+    def extract(self, x, samples):
+        self.calls.append('extract')
+        return SimpleNamespace(pred_betas=None, pred_rotmat=None)
+
+    def smpl(self, betas, pose):
+        self.calls.append('smpl')
+
+
+@pytest.mark.parametrize('parts', [False, True])
+def test_model_passes_time_what_they_name(parts):
+    model = _CountingModel()
+    best = bench_models.best_times(model, img_res=8, batch=2, repeats=3, parts=parts)
+    assert set(best) == ({'whole', 'bare', 'extract'} if parts else {'whole', 'bare'})
+    # One warm-up and three timed rounds; each round runs whole (extract, then the body
+    # model), the bare backbone and, with parts, extract alone.
+    rounds = 4
+    assert model.calls.count('smpl') == rounds
+    assert model.calls.count('backbone') == rounds
+    assert model.calls.count('extract') == rounds * (2 if parts else 1)
+    assert model.calls[:3] == ['extract', 'smpl', 'backbone']
