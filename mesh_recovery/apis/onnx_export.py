@@ -9,7 +9,7 @@ the backbone, the head, and the SMPL layer, in float32. Two things differ from
 - the SMPL layer is traced on its reference path (``lbs`` in
   ``mesh_recovery/body_models/lbs.py``), with its CPU fast path switched off
   (``SMPL.fast_cpu = False`` while exporting). The fast path (CPU batches of
-  32 or more, ``fast_cpu_body.py``) writes chunks into a preallocated buffer,
+  ``FAST_CPU_MIN_BATCH`` or more, ``fast_cpu_body.py``) writes chunks into a preallocated buffer,
   calls a private oneDNN kernel and transposes with OpenCV: none of these has
   an ONNX form, and the reference gives the same numbers. The graph has a dynamic batch dimension.
 

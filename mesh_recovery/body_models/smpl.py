@@ -66,7 +66,7 @@ class SMPL(nn.Module):
         num_betas: number of shape coefficients.
         genders: genders to load when their files exist ('neutral' is always loaded).
         fast_cpu: the one switch of the CPU fast path: with it, CPU batches of
-            ``FAST_CPU_MIN_BATCH`` (32) or more, and every CPU batch of a model
+            ``FAST_CPU_MIN_BATCH`` (4) or more, and every CPU batch of a model
             without pose blend shapes (the free body), with or without autograd, run
             :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results
             and gradients, about 2x faster); everything else, and everything without

@@ -7,7 +7,9 @@ from synthetic_smpl import SMALL_NUM_VERTICES, make_smpl_arrays, write_official_
 from mesh_recovery.body_models import SMPL, fast_cpu_body, lbs
 from mesh_recovery.body_models.fast_cpu_body import FAST_CPU_MIN_BATCH, skinning_vertex_order
 
-BATCH = FAST_CPU_MIN_BATCH + 8
+# Large enough for several skinning chunks of the small test model.
+BATCH = 40
+assert FAST_CPU_MIN_BATCH < BATCH
 
 
 @pytest.fixture
@@ -96,7 +98,7 @@ def test_model_without_pose_blend_shapes_takes_the_fast_path_at_every_batch(tmp_
     model = SMPL(write_official_pickle(tmp_path / 'SMPL_NEUTRAL.pkl', arrays)).double()
     betas, pose = (t.double() for t in _inputs())
     calls = _spy_reference(monkeypatch)
-    for batch in (1, 3, FAST_CPU_MIN_BATCH - 1):
+    for batch in sorted({1, 3, FAST_CPU_MIN_BATCH - 1, 2 * FAST_CPU_MIN_BATCH + 1}):
         results = {}
         for fast in (True, False):
             model.fast_cpu = fast
