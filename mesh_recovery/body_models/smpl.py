@@ -69,7 +69,7 @@ class SMPL(nn.Module):
             ``FAST_CPU_MIN_BATCH`` (4) or more, and every CPU batch of a model
             without pose blend shapes (the free body), with or without autograd, run
             :class:`~mesh_recovery.body_models.fast_cpu_body.FastCPUBody` (same results
-            and gradients, about 2x faster); everything else, and everything without
+            and gradients, 1.2-2x faster); everything else, and everything without
             it, runs the reference :func:`~mesh_recovery.body_models.lbs.lbs`.
 
     Attributes:
