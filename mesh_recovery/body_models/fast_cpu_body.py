@@ -37,8 +37,9 @@ from torch import Tensor
 
 # The one batch threshold: CPU batches of this size or more take the fast path. For a body
 # with pose blend shapes the tall product loses to the plain one below it: at batch 2 forward
-# (oneDNN's product is slow for two columns) and at batches 1-3 forward + backward; from 4 up
-# it wins both ways, 1.15-1.5x (docs/benchmarks.md, SMPL crossover on a Zen 4).
+# (oneDNN's tall product is slower than torch.mm with two columns) and at batches 1-3
+# forward + backward; from 4 up it wins both ways, 1.15-1.5x (docs/benchmarks.md, SMPL
+# crossover on a Zen 4).
 # A body without them (the free body model) skips that product, and the fast path wins from
 # batch 1 up, forward and backward (same page), so it always takes it.
 FAST_CPU_MIN_BATCH = 4
